@@ -1,0 +1,186 @@
+import {
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from '@kubernetes/client-node';
+import { apiMessage, apiStatus } from './api-errors.js';
+import { GROUP, PLURAL, VERSION } from './guitar.js';
+
+export interface GuitarInformerOptions {
+  /** Watch one namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Only guitars matching this label selector. */
+  labelSelector?: string;
+  /** First and largest wait before restarting a failed list or watch. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+/**
+ * A list-then-watch cache of guitars that survives a faulty cluster.
+ *
+ * client-node's ListWatch relists on 410 Gone and reconnects after a normal end or a client-side
+ * timeout, but on any other error (a refused connection, an apiserver restart, a failed list, a
+ * 403) it emits `error` and stays stopped. This wrapper restarts it with exponential backoff and
+ * tracks whether the cache is in sync, for readiness probes. Objects are typed KubernetesObject,
+ * not Guitar: the cluster may hold objects written before the schema, so consumers check them
+ * (see isGuitar).
+ */
+export class GuitarInformer {
+  private readonly listWatch: ListWatch<KubernetesObject>;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private backoffMs: number;
+  private listed = false;
+  private connected = false;
+  private stopped = true;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly errorHandlers: Array<(err: unknown, retryInMs: number) => void> = [];
+  private readonly syncHandlers: Array<(synced: boolean) => void> = [];
+
+  constructor(kc: KubeConfig, options: GuitarInformerOptions = {}) {
+    this.minBackoffMs = options.minBackoffMs ?? 500;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.backoffMs = this.minBackoffMs;
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const { namespace, labelSelector } = options;
+    const path = namespace
+      ? `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`
+      : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+    const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const result = (await (namespace
+        ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, labelSelector })
+        : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector }))) as
+        KubernetesListObject<KubernetesObject>;
+      // ListWatch files the items into its cache right after this promise settles, in a
+      // microtask; a macrotask later the cache holds the whole list.
+      setImmediate(() => {
+        this.listed = true;
+      });
+      return result;
+    };
+    const watch = new ObservedWatch(kc, () => this.onConnected());
+    this.listWatch = new ListWatch(path, watch, list, false, labelSelector);
+    this.listWatch.on('error', (err: unknown) => this.handleFailure(err));
+  }
+
+  /** Starts listing and watching; resolves once the cache has synced (or stop() was called). */
+  async start(): Promise<void> {
+    if (!this.stopped) return this.waitForSync();
+    this.stopped = false;
+    void this.listWatch.start();
+    return this.waitForSync();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.setConnected(false);
+    await this.listWatch.stop();
+  }
+
+  /** True once the first list has landed and the watch is connected; false while restarting. */
+  hasSynced(): boolean {
+    return this.listed && this.connected;
+  }
+
+  on(event: InformerEvent, handler: (obj: KubernetesObject) => void): void {
+    this.listWatch.on(event, handler);
+  }
+
+  /** Called on every failure with the wait before the next try. */
+  onError(handler: (err: unknown, retryInMs: number) => void): void {
+    this.errorHandlers.push(handler);
+  }
+
+  /** Called when the cache goes in or out of sync. */
+  onSyncChange(handler: (synced: boolean) => void): void {
+    this.syncHandlers.push(handler);
+  }
+
+  get(namespace: string, name: string): KubernetesObject | undefined {
+    return this.listWatch.get(name, namespace);
+  }
+
+  list(namespace?: string): ReadonlyArray<KubernetesObject> {
+    return this.listWatch.list(namespace);
+  }
+
+  /** Resolves when the cache is in sync, or at once if it is stopped. */
+  waitForSync(): Promise<void> {
+    if (this.hasSynced() || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const handler = (synced: boolean) => {
+        if (synced || this.stopped) {
+          this.syncHandlers.splice(this.syncHandlers.indexOf(handler), 1);
+          resolve();
+        }
+      };
+      this.syncHandlers.push(handler);
+    });
+  }
+
+  private onConnected(): void {
+    // The first watch follows the first list; wait for the list to be filed before saying so.
+    setImmediate(() => {
+      if (this.stopped) return;
+      this.backoffMs = this.minBackoffMs;
+      this.setConnected(true);
+    });
+  }
+
+  private handleFailure(err: unknown): void {
+    this.setConnected(false);
+    if (this.stopped) return;
+    const retryInMs = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
+    for (const handler of this.errorHandlers) handler(err, retryInMs);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopped) void this.listWatch.start();
+    }, retryInMs);
+    this.restartTimer.unref();
+  }
+
+  private setConnected(connected: boolean): void {
+    const before = this.hasSynced();
+    this.connected = connected;
+    const after = this.hasSynced();
+    if (before !== after) for (const handler of [...this.syncHandlers]) handler(after);
+  }
+}
+
+/** A Watch that reports each connection that the apiserver accepted. */
+class ObservedWatch extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly connectedHook: () => void,
+  ) {
+    super(kc);
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    let failed = false;
+    const controller = await super.watch(path, queryParams, callback, (err: unknown) => {
+      if (err) failed = true;
+      done(err);
+    });
+    if (!failed) this.connectedHook();
+    return controller;
+  }
+}
+
+/** A short description of an informer failure, for logs. */
+export function describeWatchError(err: unknown): { status: number | undefined; message: string } {
+  return { status: apiStatus(err), message: apiMessage(err) };
+}

@@ -1,0 +1,6 @@
+export * from './api-errors.js';
+export * from './crd.js';
+export * from './guitar.js';
+export * from './guitar-informer.js';
+export * from './kube-client.js';
+export * from './logger.js';

@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, rmSync } from 'node:fs';
+
+/** Every process and temp folder a control plane owns, so an abrupt exit still cleans up. */
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  // 'exit' handlers must be synchronous: kill what is left and remove its folders.
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+export function trackTempDir(dir: string): void {
+  hookExit();
+  tempDirs.add(dir);
+}
+
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number | undefined;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<number | null>;
+  hasExited(): boolean;
+  /** SIGTERM, then SIGKILL after graceMs. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once. */
+  kill(): Promise<void>;
+}
+
+/** Starts a binary with its output appended to logFile. */
+export function startProcess(name: string, command: string, args: string[], logFile: string): ManagedProcess {
+  hookExit();
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  live.add(child);
+  let done = false;
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      done = true;
+      live.delete(child);
+      resolve(code);
+    });
+    child.on('error', (err) => {
+      log.write(`[testenv] could not start ${command}: ${err.message}\n`);
+      done = true;
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  void exited.then(() => log.end());
+
+  const signal = async (sig: NodeJS.Signals, graceMs: number): Promise<void> => {
+    if (done) return;
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    name,
+    pid: child.pid,
+    exited,
+    hasExited: () => done,
+    stop: (graceMs = 10_000) => signal('SIGTERM', graceMs),
+    kill: () => signal('SIGKILL', 0),
+  };
+}

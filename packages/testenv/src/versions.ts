@@ -1,0 +1,3 @@
+/** The Kubernetes release the control plane is built from, and the etcd it was released with. */
+export const KUBERNETES_VERSION = 'v1.36.3';
+export const ETCD_VERSION = 'v3.6.8';
