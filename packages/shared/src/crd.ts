@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import {
   ApiextensionsV1Api,
   type KubeConfig,
+  loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { load } from 'js-yaml';
 import { apiStatus } from './api-errors.js';
 import { CRD_NAME } from './guitar.js';
 
@@ -19,9 +19,14 @@ export const CRD_REVISION_ANNOTATION = 'kool.karmalabs.local/crd-revision';
 
 let cached: V1CustomResourceDefinition | undefined;
 
-/** The Guitar CRD, parsed from the manifest (a fresh copy each call, so callers may change it). */
+/**
+ * The Guitar CRD, parsed from the manifest into client-node's model (a fresh copy each call, so
+ * callers may change it). Plain YAML would not do: the client serializes by its model's property
+ * names (`_default` for `default`), so keys it does not know, like a schema's `default`, would be
+ * dropped on the way to the apiserver.
+ */
 export function guitarCrd(): V1CustomResourceDefinition {
-  cached ??= load(readFileSync(CRD_MANIFEST_PATH, 'utf8')) as V1CustomResourceDefinition;
+  cached ??= loadYaml<V1CustomResourceDefinition>(readFileSync(CRD_MANIFEST_PATH, 'utf8'));
   return structuredClone(cached);
 }
 

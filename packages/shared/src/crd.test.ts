@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { Cluster } from '@guitars/testenv';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiMessage, apiStatus } from './api-errors.js';
+import { CRD_MANIFEST_PATH, crdRevision, ensureGuitarCrd, guitarCrd } from './crd.js';
+import { CRD_NAME, GROUP, PLURAL, VERSION } from './guitar.js';
+
+const cluster = new Cluster(inject('testenv'));
+
+describe('the Guitar CRD', () => {
+  let namespace: string;
+
+  beforeAll(async () => {
+    await ensureGuitarCrd(cluster.adminConfig());
+    namespace = await cluster.createNamespace('crd');
+  });
+
+  it('is the same in k8s/ as the one the code installs, byte for byte', () => {
+    const shipped = readFileSync(new URL('../../../k8s/base/crd.yaml', import.meta.url), 'utf8');
+    expect(shipped).toBe(readFileSync(CRD_MANIFEST_PATH, 'utf8'));
+  });
+
+  it('installs once: a second ensure changes nothing', async () => {
+    expect(await ensureGuitarCrd(cluster.adminConfig())).toBe('unchanged');
+    const installed = await cluster.adminConfig().makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: CRD_NAME });
+    expect(crdRevision(installed)).toBe(crdRevision(guitarCrd()));
+  });
+
+  it('lists a guitar with kubectl, with the printer columns and the short name', async () => {
+    await cluster.kubectlOk(['apply', '-n', namespace, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Guitar',
+        metadata: { name: 'stratocaster' },
+        spec: { brand: 'fender', review: true, comment: 'this is a great instrument' },
+      }),
+    });
+    const out = await cluster.kubectlOk(['get', 'guit', '-n', namespace]);
+    const [header, row] = out.trim().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'BRAND', 'REVIEWED', 'COMMENT', 'AGE']);
+    expect(row).toMatch(/^stratocaster\s+fender\s+true\s+this is a great instrument\s+\d+s$/);
+  });
+
+  it('explains its fields with kubectl explain', async () => {
+    const out = await cluster.kubectlOk(['explain', 'guitar.spec.brand']);
+    expect(out).toContain('The guitar\'s maker');
+  });
+
+  it("accepts the original sample's shape and defaults review to false", async () => {
+    const api = cluster.adminConfig().makeApiClient(CustomObjectsApi);
+    const created = (await api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name: 'lespaul' }, spec: { brand: 'epiphone' } },
+    })) as { spec: { review?: boolean } };
+    expect(created.spec.review).toBe(false);
+  });
+
+  it('rejects a brand that is not a string, saying why', async () => {
+    const result = await cluster.kubectl(['apply', '-n', namespace, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Guitar',
+        metadata: { name: 'bad' },
+        spec: { brand: 42 },
+      }),
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('spec.brand');
+
+    const api = cluster.adminConfig().makeApiClient(CustomObjectsApi);
+    const err = await api
+      .createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name: 'bad' }, spec: { brand: ['x'] } },
+      })
+      .catch((e: unknown) => e);
+    expect(apiStatus(err)).toBe(422);
+    expect(apiMessage(err)).toMatch(/spec\.brand.*string/);
+  });
+});
