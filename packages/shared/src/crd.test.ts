@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Cluster } from '@guitars/testenv';
+import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiMessage, apiStatus } from './api-errors.js';
 import { CRD_MANIFEST_PATH, crdRevision, ensureGuitarCrd, guitarCrd } from './crd.js';
@@ -23,7 +23,10 @@ describe('the Guitar CRD', () => {
 
   it('installs once: a second ensure changes nothing', async () => {
     expect(await ensureGuitarCrd(cluster.adminConfig())).toBe('unchanged');
-    const installed = await cluster.adminConfig().makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: CRD_NAME });
+    const installed = await cluster
+      .adminConfig()
+      .makeApiClient(ApiextensionsV1Api)
+      .readCustomResourceDefinition({ name: CRD_NAME });
     expect(crdRevision(installed)).toBe(crdRevision(guitarCrd()));
   });
 
@@ -44,7 +47,7 @@ describe('the Guitar CRD', () => {
 
   it('explains its fields with kubectl explain', async () => {
     const out = await cluster.kubectlOk(['explain', 'guitar.spec.brand']);
-    expect(out).toContain('The guitar\'s maker');
+    expect(out).toContain("The guitar's maker");
   });
 
   it("accepts the original sample's shape and defaults review to false", async () => {
@@ -54,7 +57,12 @@ describe('the Guitar CRD', () => {
       version: VERSION,
       plural: PLURAL,
       namespace,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name: 'lespaul' }, spec: { brand: 'epiphone' } },
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Guitar',
+        metadata: { name: 'lespaul' },
+        spec: { brand: 'epiphone' },
+      },
     })) as { spec: { review?: boolean } };
     expect(created.spec.review).toBe(false);
   });
@@ -78,7 +86,12 @@ describe('the Guitar CRD', () => {
         version: VERSION,
         plural: PLURAL,
         namespace,
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name: 'bad' }, spec: { brand: ['x'] } },
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'Guitar',
+          metadata: { name: 'bad' },
+          spec: { brand: ['x'] },
+        },
       })
       .catch((e: unknown) => e);
     expect(apiStatus(err)).toBe(422);

@@ -54,9 +54,19 @@ export class GuitarInformer {
       : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const result = (await (namespace
-        ? api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace, labelSelector })
-        : api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector }))) as
-        KubernetesListObject<KubernetesObject>;
+        ? api.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            namespace,
+            labelSelector,
+          })
+        : api.listClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            labelSelector,
+          }))) as KubernetesListObject<KubernetesObject>;
       // ListWatch files the items into its cache right after this promise settles, in a
       // microtask; a macrotask later the cache holds the whole list.
       setImmediate(() => {

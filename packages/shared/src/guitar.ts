@@ -55,8 +55,10 @@ export function guitarProblem(obj: KubernetesObject): string | null {
   if (typeof spec !== 'object' || Array.isArray(spec)) return `spec is ${describe(spec)}, not an object`;
   const { brand, review, comment } = spec as Record<string, unknown>;
   if (typeof brand !== 'string') return `spec.brand is ${describe(brand)}, not a string`;
-  if (review !== undefined && typeof review !== 'boolean') return `spec.review is ${describe(review)}, not a boolean`;
-  if (comment !== undefined && typeof comment !== 'string') return `spec.comment is ${describe(comment)}, not a string`;
+  if (review !== undefined && typeof review !== 'boolean')
+    return `spec.review is ${describe(review)}, not a boolean`;
+  if (comment !== undefined && typeof comment !== 'string')
+    return `spec.comment is ${describe(comment)}, not a string`;
   return null;
 }
 

@@ -28,7 +28,10 @@ export class KubeConfigError extends Error {
  * KubeConfig.loadFromDefault() it never falls back to http://localhost:8080, whose TLS error
  * hides the real problem.
  */
-export function loadKubeConfig(options: KubeConfigOptions = {}): { kc: KubeConfig; source: KubeConfigSource } {
+export function loadKubeConfig(options: KubeConfigOptions = {}): {
+  kc: KubeConfig;
+  source: KubeConfigSource;
+} {
   const env = options.env ?? process.env;
   const kc = new KubeConfig();
   const tried: string[] = [];
@@ -84,7 +87,8 @@ function loadFiles(kc: KubeConfig, files: string[]): void {
   for (const file of rest) {
     const more = new KubeConfig();
     more.loadFromFile(file);
-    kc.mergeConfig(more);
+    // As kubectl: the first file that sets current-context wins.
+    kc.mergeConfig(more, Boolean(kc.getCurrentContext()));
   }
 }
 

@@ -54,7 +54,8 @@ function resolve(folders: string[], env: NodeJS.ProcessEnv): Assets | undefined 
   for (const key of Object.keys(BINARIES) as Array<keyof Assets>) {
     const explicit = env[ENV_NAMES[key]];
     if (explicit) {
-      if (!isExecutable(explicit)) throw new Error(`[testenv] ${ENV_NAMES[key]}=${explicit} is not an executable file`);
+      if (!isExecutable(explicit))
+        throw new Error(`[testenv] ${ENV_NAMES[key]}=${explicit} is not an executable file`);
       result[key] = explicit;
       continue;
     }
@@ -85,7 +86,8 @@ function build(outDir: string, log: (line: string) => void): Promise<void> {
     let tail = '';
     child.stderr.on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-4000);
-      for (const line of chunk.split('\n')) if (line.trim()) log(line.startsWith('[testenv]') ? line : `  ${line}`);
+      for (const line of chunk.split('\n'))
+        if (line.trim()) log(line.startsWith('[testenv]') ? line : `  ${line}`);
     });
     child.on('error', reject);
     child.on('exit', (code) => {

@@ -4,8 +4,16 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type {} from 'vitest';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { trackTempDir } from './processes.js';
+
+// What vitest's global setup (vitest-setup.ts) hands to test files: `inject('testenv')`.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testenv: ClusterInfo;
+  }
+}
 
 /**
  * What a test process needs to reach a cluster. Serializable: vitest's global setup starts the
@@ -61,7 +69,8 @@ export class Cluster {
   /** kubectl that throws with its stderr when it fails. */
   async kubectlOk(args: string[], options: { input?: string; kubeconfig?: string } = {}): Promise<string> {
     const result = await this.kubectl(args, options);
-    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+    if (result.code !== 0)
+      throw new Error(`kubectl ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
     return result.stdout;
   }
 
@@ -71,7 +80,9 @@ export class Cluster {
    */
   async createNamespace(prefix = 'test'): Promise<string> {
     const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-    await this.adminConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+    await this.adminConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name } } });
     return name;
   }
 
@@ -141,7 +152,10 @@ export class Cluster {
     writeFileSync(join(dir, 'ca.crt'), this.info.caPem);
     writeFileSync(join(dir, 'namespace'), namespace);
     const url = new URL(this.info.server);
-    return { root, env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port || '443' } };
+    return {
+      root,
+      env: { KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port || '443' },
+    };
   }
 
   private tempDir(kind: string): string {

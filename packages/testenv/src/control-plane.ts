@@ -71,13 +71,31 @@ export class ControlPlane extends Cluster {
         }),
         { mode: 0o600 },
       );
-      const info = { kubeconfigPath, server, caPem: ca.certPem, kubectlPath: assets.kubectl, existing: false };
+      const info = {
+        kubeconfigPath,
+        server,
+        caPem: ca.certPem,
+        kubectlPath: assets.kubectl,
+        existing: false,
+      };
       return new ControlPlane(info, assets, dir, etcd, files, apiserver);
     } catch (err) {
       await etcd?.process.kill();
       removeTempDir(dir);
       throw err;
     }
+  }
+
+  /** The temp folder holding etcd's data, certificates and logs (removed by stop()). */
+  get directory(): string {
+    return this.dir;
+  }
+
+  /** The pids of etcd and kube-apiserver (while they run). */
+  pids(): number[] {
+    return [this.etcd.process, this.apiserver]
+      .filter((p): p is ManagedProcess => p !== undefined && !p.hasExited())
+      .flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
   }
 
   /** Stops kube-apiserver (SIGTERM), leaving etcd and its data: the cluster is "down". */

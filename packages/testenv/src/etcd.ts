@@ -52,7 +52,9 @@ export async function startEtcd(binary: string, dir: string): Promise<Etcd> {
         method: 'POST',
         body: JSON.stringify({ key: Buffer.from('/').toString('base64') }),
       });
-      const revision = Number((JSON.parse(range.body) as { header?: { revision?: string } }).header?.revision);
+      const revision = Number(
+        (JSON.parse(range.body) as { header?: { revision?: string } }).header?.revision,
+      );
       if (!Number.isFinite(revision)) throw new Error(`etcd: no revision in ${range.body}`);
       const res = await httpRequest(`${url}/v3/kv/compaction`, {
         method: 'POST',

@@ -9,7 +9,8 @@ import type { ClusterInfo } from './cluster.js';
  * OpenShift) and the kubectl on PATH instead of starting a control plane.
  */
 export function existingClusterInfo(env: NodeJS.ProcessEnv = process.env): ClusterInfo {
-  const kubeconfigPath = (env.KUBECONFIG ?? '').split(delimiter).find(Boolean) ?? join(homedir(), '.kube', 'config');
+  const kubeconfigPath =
+    (env.KUBECONFIG ?? '').split(delimiter).find(Boolean) ?? join(homedir(), '.kube', 'config');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const cluster = kc.getCurrentCluster();
@@ -19,5 +20,11 @@ export function existingClusterInfo(env: NodeJS.ProcessEnv = process.env): Clust
     : cluster.caFile
       ? readFileSync(cluster.caFile, 'utf8')
       : '';
-  return { kubeconfigPath, server: cluster.server, caPem, kubectlPath: env.KUBECTL ?? 'kubectl', existing: true };
+  return {
+    kubeconfigPath,
+    server: cluster.server,
+    caPem,
+    kubectlPath: env.KUBECTL ?? 'kubectl',
+    existing: true,
+  };
 }

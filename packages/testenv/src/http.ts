@@ -1,5 +1,5 @@
-import { request } from 'node:https';
 import { request as plainRequest } from 'node:http';
+import { request } from 'node:https';
 
 export interface HttpResult {
   status: number;
@@ -60,7 +60,8 @@ export async function waitFor(
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs} ms${last ? ` (${last})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not ready after ${timeoutMs} ms${last ? ` (${last})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

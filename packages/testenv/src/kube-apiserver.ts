@@ -48,7 +48,11 @@ export function prepareApiserver(
 }
 
 /** Starts kube-apiserver and waits until /readyz answers ok. */
-export async function startApiserver(binary: string, files: ApiserverFiles, server: string): Promise<ManagedProcess> {
+export async function startApiserver(
+  binary: string,
+  files: ApiserverFiles,
+  server: string,
+): Promise<ManagedProcess> {
   const logFile = join(files.dir, 'kube-apiserver.log');
   const proc = startProcess('kube-apiserver', binary, files.args, logFile);
   await waitFor(

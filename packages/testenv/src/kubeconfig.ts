@@ -21,12 +21,21 @@ export function kubeconfigYaml(options: {
   return dump({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'testenv', cluster: { server: options.server, 'certificate-authority-data': b64(options.caPem) } }],
+    clusters: [
+      {
+        name: 'testenv',
+        cluster: { server: options.server, 'certificate-authority-data': b64(options.caPem) },
+      },
+    ],
     users: [{ name: options.user, user }],
     contexts: [
       {
         name: 'testenv',
-        context: { cluster: 'testenv', user: options.user, ...(options.namespace ? { namespace: options.namespace } : {}) },
+        context: {
+          cluster: 'testenv',
+          user: options.user,
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+        },
       },
     ],
     'current-context': 'testenv',

@@ -65,9 +65,16 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
         signingKey: keys.privateKey,
         extensions: [
           new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+            true,
+          ),
           new x509.ExtendedKeyUsageExtension(
-            [request.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+            [
+              request.usage === 'server'
+                ? x509.ExtendedKeyUsage.serverAuth
+                : x509.ExtendedKeyUsage.clientAuth,
+            ],
             false,
           ),
           await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),

@@ -1,13 +1,6 @@
-import type {} from 'vitest';
 import type { ClusterInfo } from './cluster.js';
 import { type ControlPlane, startControlPlane } from './control-plane.js';
 import { existingClusterInfo } from './existing-cluster.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testenv: ClusterInfo;
-  }
-}
 
 interface GlobalSetupContext {
   provide(key: 'testenv', value: ClusterInfo): void;

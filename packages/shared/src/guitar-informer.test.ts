@@ -1,0 +1,67 @@
+import { startControlPlane, waitFor } from '@guitars/testenv';
+import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { ensureGuitarCrd } from './crd.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
+import { GuitarInformer } from './guitar-informer.js';
+
+describe('GuitarInformer', () => {
+  it('syncs, follows changes, and comes back in sync after the apiserver was down', async () => {
+    const plane = await startControlPlane({ log: () => {} });
+    const informer = new GuitarInformer(plane.adminConfig(), { minBackoffMs: 100, maxBackoffMs: 1000 });
+    try {
+      const kc = plane.adminConfig();
+      await ensureGuitarCrd(kc);
+      const namespace = await plane.createNamespace('informer');
+      const api = kc.makeApiClient(CustomObjectsApi);
+      const create = (name: string) =>
+        api.createNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace,
+          body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: { brand: 'fender' } },
+        });
+      await create('before-start');
+
+      const added: string[] = [];
+      const syncChanges: boolean[] = [];
+      const errors: unknown[] = [];
+      informer.on('add', (obj: KubernetesObject) => added.push(obj.metadata?.name ?? ''));
+      informer.onSyncChange((synced) => syncChanges.push(synced));
+      informer.onError((err) => errors.push(err));
+
+      await informer.start();
+      expect(informer.hasSynced()).toBe(true);
+      expect(informer.get(namespace, 'before-start')).toBeDefined();
+
+      await create('while-watching');
+      await waitFor(
+        'the watch to deliver a new guitar',
+        async () => added.includes('while-watching'),
+        10_000,
+      );
+
+      await plane.stopApiserver();
+      await waitFor('the informer to notice', async () => !informer.hasSynced(), 20_000);
+      expect(errors.length).toBeGreaterThan(0);
+
+      await plane.startApiserver();
+      await waitFor('the informer to resync', async () => informer.hasSynced(), 30_000);
+      await create('after-restart');
+      await waitFor('the watch to resume', async () => added.includes('after-restart'), 10_000);
+
+      expect(added.filter((n) => n === 'before-start')).toHaveLength(1);
+      expect(syncChanges).toEqual([true, false, true]);
+      expect(
+        informer
+          .list()
+          .map((o) => o.metadata?.name)
+          .sort(),
+      ).toEqual(['after-restart', 'before-start', 'while-watching']);
+    } finally {
+      await informer.stop();
+      await plane.stop();
+    }
+  });
+});
