@@ -1,19 +1,29 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { ensureAssets } from './assets.js';
 import { startControlPlane } from './control-plane.js';
 import { KUBERNETES_VERSION } from './versions.js';
 
 const USAGE = `Usage: npm run testenv -- up [--kubeconfig PATH]
+       npm run testenv -- assets
 
-Starts a local control plane (etcd + kube-apiserver ${KUBERNETES_VERSION}) on loopback ports, writes an
-admin kubeconfig (default .testenv/kubeconfig), prints its path when ready, and stays in the
-foreground until Ctrl-C or SIGTERM, when it stops everything and removes its files.`;
+up      Starts a local control plane (etcd + kube-apiserver ${KUBERNETES_VERSION}) on loopback ports, writes
+        an admin kubeconfig (default .testenv/kubeconfig), prints its path when ready, and stays in
+        the foreground until Ctrl-C or SIGTERM, when it stops everything and removes its files.
+assets  Finds or builds etcd, kube-apiserver and kubectl, and prints where they are.`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { kubeconfig: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (positionals[0] === 'assets' && positionals.length === 1 && !values.help) {
+    const assets = await ensureAssets();
+    process.stdout.write(
+      `etcd=${assets.etcd}\nkube-apiserver=${assets.kubeApiserver}\nkubectl=${assets.kubectl}\n`,
+    );
+    return 0;
+  }
   if (values.help || positionals[0] !== 'up' || positionals.length > 1) {
     (values.help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return values.help ? 0 : 2;

@@ -1,0 +1,84 @@
+// `npm start`: the controller and the UI, side by side, against the current cluster when a
+// kubeconfig points at a reachable one, otherwise against a local control plane started for the
+// run and stopped with it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureGuitarCrd, loadKubeConfig } from '@guitars/shared';
+import { type ControlPlane, startControlPlane } from '@guitars/testenv';
+import { VersionApi } from '@kubernetes/client-node';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
+
+/** The current cluster's kubeconfig if it answers within a few seconds, else why not. */
+async function currentCluster(): Promise<{ ok: true; server: string } | { ok: false; reason: string }> {
+  try {
+    const { kc } = loadKubeConfig();
+    const server = kc.getCurrentCluster()?.server ?? '(no server)';
+    const version = kc.makeApiClient(VersionApi).getCode();
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${server} did not answer within 5 s`)), 5_000).unref(),
+    );
+    await Promise.race([version, timeout]);
+    return { ok: true, server };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] }).on(
+    'error',
+    (err) => say(`${name} could not start: ${err.message}`),
+  );
+}
+
+async function main(): Promise<number> {
+  let plane: ControlPlane | undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const current = await currentCluster();
+  if (current.ok) {
+    say(`using the current cluster ${current.server}`);
+  } else {
+    say(`no reachable cluster (${current.reason}); starting a local control plane`);
+    plane = await startControlPlane({ kubeconfigPath: `${root}.testenv/kubeconfig` });
+    await ensureGuitarCrd(plane.adminConfig());
+    env.KUBECONFIG = plane.info.kubeconfigPath;
+    say(`local control plane at ${plane.info.server} with the Guitar CRD installed`);
+    say(`kubectl: export KUBECONFIG=${plane.info.kubeconfigPath}`);
+  }
+
+  const children = [
+    run('controller', 'packages/controller/dist/index.js', env),
+    run('ui', 'packages/ui/dist/index.js', env),
+  ];
+  say(`UI on http://localhost:${env.PORT ?? 8080}; Ctrl-C stops everything`);
+
+  // Stop on Ctrl-C / SIGTERM, or as soon as either app exits on its own.
+  const firstExit = await new Promise<number>((resolve) => {
+    process.once('SIGINT', () => resolve(0));
+    process.once('SIGTERM', () => resolve(0));
+    for (const child of children) child.once('exit', (code) => resolve(code ?? 1));
+  });
+  say('stopping');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await plane?.stop();
+  return firstExit;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    say(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
