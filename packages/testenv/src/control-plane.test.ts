@@ -1,16 +1,18 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { CoreV1Api, RbacAuthorizationV1Api, VersionApi } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { Cluster } from './cluster.js';
 import { startControlPlane } from './control-plane.js';
-import { httpRequest } from './http.js';
+import { httpRequest, waitFor } from './http.js';
 import { apiStatusOf } from './test-support/api-status.js';
 import { KUBERNETES_VERSION } from './versions.js';
 
+/** Running, and not a zombie waiting to be reaped. */
 function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -40,6 +42,34 @@ describe('a control plane', () => {
     await expect(
       httpRequest(`${plane.info.server}/readyz`, { tls: { ca: plane.info.caPem } }),
     ).rejects.toThrow();
+  });
+
+  it('leaves no etcd or kube-apiserver running when its owner is killed with SIGKILL', async () => {
+    // A separate Node process owns the control plane and prints the pids; SIGKILL gives it no
+    // chance to clean up, so only the kernel's parent-death signal can stop the children.
+    const owner = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const { startControlPlane } = await import('@guitars/testenv');" +
+          'const plane = await startControlPlane({ log: () => {} });' +
+          'console.log(JSON.stringify(plane.pids())); setInterval(() => {}, 1000);',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pids = await new Promise<number[]>((resolve, reject) => {
+      owner.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString()) as number[]));
+      owner.once('exit', (code) => reject(new Error(`the owner exited early (${code})`)));
+    });
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(isRunning(pid)).toBe(true);
+    owner.kill('SIGKILL');
+    await waitFor(
+      'etcd and kube-apiserver to die with their owner',
+      async () => !pids.some(isRunning),
+      10_000,
+    );
   });
 
   it('restarts kube-apiserver on the same address with its data kept', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, rmSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, rmSync } from 'node:fs';
 
 /** Every process and temp folder a control plane owns, so an abrupt exit still cleans up. */
 const live = new Set<ChildProcess>();
@@ -38,11 +38,28 @@ export interface ManagedProcess {
   kill(): Promise<void>;
 }
 
+/**
+ * On Linux, util-linux's setpriv asks the kernel to kill the child when its parent dies, so even a
+ * test runner killed with SIGKILL (no 'exit' handler runs then) leaves no etcd or apiserver behind.
+ */
+const SETPRIV = '/usr/bin/setpriv';
+const canSetPdeathsig = (() => {
+  try {
+    accessSync(SETPRIV, constants.X_OK);
+    return process.platform === 'linux';
+  } catch {
+    return false;
+  }
+})();
+
 /** Starts a binary with its output appended to logFile. */
 export function startProcess(name: string, command: string, args: string[], logFile: string): ManagedProcess {
   hookExit();
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = canSetPdeathsig
+    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]]
+    : [command, args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   live.add(child);
