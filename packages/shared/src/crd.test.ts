@@ -8,6 +8,19 @@ import { CRD_NAME, GROUP, PLURAL, VERSION } from './guitar.js';
 
 const cluster = new Cluster(inject('testenv'));
 
+function createGuitar(namespace: string, name: string, spec: unknown) {
+  return cluster
+    .adminConfig()
+    .makeApiClient(CustomObjectsApi)
+    .createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name }, spec },
+    });
+}
+
 describe('the Guitar CRD', () => {
   let namespace: string;
 
@@ -51,19 +64,9 @@ describe('the Guitar CRD', () => {
   });
 
   it("accepts the original sample's shape and defaults review to false", async () => {
-    const api = cluster.adminConfig().makeApiClient(CustomObjectsApi);
-    const created = (await api.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace,
-      body: {
-        apiVersion: `${GROUP}/${VERSION}`,
-        kind: 'Guitar',
-        metadata: { name: 'lespaul' },
-        spec: { brand: 'epiphone' },
-      },
-    })) as { spec: { review?: boolean } };
+    const created = (await createGuitar(namespace, 'lespaul', { brand: 'epiphone' })) as {
+      spec: { review?: boolean };
+    };
     expect(created.spec.review).toBe(false);
   });
 
@@ -79,21 +82,7 @@ describe('the Guitar CRD', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('spec.brand');
 
-    const api = cluster.adminConfig().makeApiClient(CustomObjectsApi);
-    const err = await api
-      .createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'Guitar',
-          metadata: { name: 'bad' },
-          spec: { brand: ['x'] },
-        },
-      })
-      .catch((e: unknown) => e);
+    const err = await createGuitar(namespace, 'bad', { brand: ['x'] }).catch((e: unknown) => e);
     expect(apiStatus(err)).toBe(422);
     expect(apiMessage(err)).toMatch(/spec\.brand.*string/);
   });

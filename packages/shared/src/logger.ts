@@ -1,14 +1,19 @@
+import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
 /**
  * One JSON object per line on stdout, as log collectors expect. LOG_LEVEL sets the level
- * (default info); tests pass 'silent' or a destination of their own.
+ * (default info); tests pass 'silent' or a destination of their own. The app's name goes in the
+ * `name` field, unless `nameKey` picks another: an app whose lines about an object carry that
+ * object's `name` (as the controller's lines about a guitar do) would otherwise log two `name`s.
  */
-export function createLogger(name: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(name: string, destination?: pino.DestinationStream, nameKey = 'name'): Logger {
   const options: pino.LoggerOptions = {
-    name,
+    ...(nameKey === 'name'
+      ? { name }
+      : { base: { pid: process.pid, hostname: hostname(), [nameKey]: name } }),
     level: process.env.LOG_LEVEL ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
