@@ -41,8 +41,12 @@ async function main(): Promise<number> {
     say(`using the current cluster ${current.server}`);
   } else {
     say(`no reachable cluster (${current.reason}); starting a local control plane`);
-    plane = await startControlPlane({ kubeconfigPath: `${root}.testenv/kubeconfig` });
+    plane = await startControlPlane({
+      kubeconfigPath: process.env.TESTENV_KUBECONFIG ?? `${root}.testenv/kubeconfig`,
+    });
     await ensureGuitarCrd(plane.adminConfig());
+    // The UI's default namespace for new guitars, as k8s/base/namespace.yaml makes it on a cluster.
+    await plane.ensureNamespace('guitarcenter');
     env.KUBECONFIG = plane.info.kubeconfigPath;
     say(`local control plane at ${plane.info.server} with the Guitar CRD installed`);
     say(`kubectl: export KUBECONFIG=${plane.info.kubeconfigPath}`);
