@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_TRUST_PROXY, loadConfig, parseTrustProxy } from './config.js';
+
+describe('loadConfig', () => {
+  it('has sensible defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: undefined,
+      guitarNamespace: undefined,
+      trustProxy: DEFAULT_TRUST_PROXY,
+      auth: {},
+      cookieSecretGenerated: true,
+      writeRateLimit: 30,
+    });
+    expect(config.cookieSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}).cookieSecret).not.toBe(config.cookieSecret);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9090',
+      HOST: '127.0.0.1',
+      GUITAR_NAMESPACE: ' music ',
+      TRUST_PROXY: '1',
+      UI_AUTH_USERNAME: 'admin',
+      UI_AUTH_PASSWORD: 'p a s s',
+      UI_AUTH_TOKEN: 'token',
+      UI_COOKIE_SECRET: 's'.repeat(32),
+      UI_WRITE_RATE_LIMIT: '5',
+    });
+    expect(config).toEqual({
+      port: 9090,
+      host: '127.0.0.1',
+      guitarNamespace: 'music',
+      trustProxy: 1,
+      auth: { basic: { username: 'admin', password: 'p a s s' }, token: 'token' },
+      cookieSecret: 's'.repeat(32),
+      cookieSecretGenerated: false,
+      writeRateLimit: 5,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', GUITAR_NAMESPACE: '' })).toMatchObject({
+      port: 8080,
+      host: undefined,
+      guitarNamespace: undefined,
+    });
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', UI_COOKIE_SECRET: 'short', UI_WRITE_RATE_LIMIT: '0' })).toThrow(
+      /PORT: .*UI_COOKIE_SECRET: must be at least 32 characters.*UI_WRITE_RATE_LIMIT/,
+    );
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+  });
+
+  it('wants both halves of basic auth', () => {
+    expect(() => loadConfig({ UI_AUTH_USERNAME: 'admin' })).toThrow(/UI_AUTH_USERNAME and UI_AUTH_PASSWORD/);
+  });
+});
+
+describe('parseTrustProxy', () => {
+  it('reads booleans, hop counts and address lists', () => {
+    expect(parseTrustProxy('true')).toBe(true);
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('2')).toBe(2);
+    expect(parseTrustProxy('10.0.0.0/8, loopback')).toBe('10.0.0.0/8, loopback');
+  });
+});

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Every setting of the UI, read once from the environment (documented in README.md). */
+export interface UiConfig {
+  /** PORT: where to listen; 8080 as OpenShift expects. */
+  port: number;
+  /** HOST: the address to listen on; all interfaces when unset. */
+  host: string | undefined;
+  /** GUITAR_NAMESPACE: where new guitars go by default (else the pod's namespace, else guitarcenter). */
+  guitarNamespace: string | undefined;
+  /** TRUST_PROXY: Express's `trust proxy`, so req.ip (and the rate limit) sees clients, not the router. */
+  trustProxy: boolean | number | string;
+  /** Optional protection for an exposed Route; both off by default. */
+  auth: AuthConfig;
+  /** UI_COOKIE_SECRET: signs the CSRF and flash cookies; random per process when unset. */
+  cookieSecret: string;
+  cookieSecretGenerated: boolean;
+  /** UI_WRITE_RATE_LIMIT: creates and deletes per client per minute. */
+  writeRateLimit: number;
+}
+
+export interface AuthConfig {
+  /** UI_AUTH_USERNAME + UI_AUTH_PASSWORD: HTTP basic auth. */
+  basic?: { username: string; password: string };
+  /** UI_AUTH_TOKEN: `Authorization: Bearer <token>`, for scripts. */
+  token?: string;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_NAMESPACE = 'guitarcenter';
+/** Proxies on private networks (the OpenShift router reaches pods from one) and this host. */
+export const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal';
+export const DEFAULT_WRITE_RATE_LIMIT = 30;
+const MIN_SECRET_LENGTH = 32;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s ? s : undefined));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
+  HOST: optionalText,
+  GUITAR_NAMESPACE: optionalText,
+  TRUST_PROXY: optionalText,
+  UI_AUTH_USERNAME: optionalText,
+  UI_AUTH_PASSWORD: z.string().optional(),
+  UI_AUTH_TOKEN: optionalText,
+  UI_COOKIE_SECRET: z
+    .string()
+    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
+    .optional(),
+  UI_WRITE_RATE_LIMIT: z.coerce.number().int().min(1).default(DEFAULT_WRITE_RATE_LIMIT),
+});
+
+/** Reads the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
+  // Empty variables count as unset, as they do in most Deployments' templating.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  if ((e.UI_AUTH_USERNAME === undefined) !== (e.UI_AUTH_PASSWORD === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: set both UI_AUTH_USERNAME and UI_AUTH_PASSWORD, or neither',
+    );
+  }
+  const auth: AuthConfig = {};
+  if (e.UI_AUTH_USERNAME !== undefined && e.UI_AUTH_PASSWORD !== undefined) {
+    auth.basic = { username: e.UI_AUTH_USERNAME, password: e.UI_AUTH_PASSWORD };
+  }
+  if (e.UI_AUTH_TOKEN) auth.token = e.UI_AUTH_TOKEN;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    guitarNamespace: e.GUITAR_NAMESPACE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY ?? DEFAULT_TRUST_PROXY),
+    auth,
+    cookieSecret: e.UI_COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
+    cookieSecretGenerated: e.UI_COOKIE_SECRET === undefined,
+    writeRateLimit: e.UI_WRITE_RATE_LIMIT,
+  };
+}
+
+/** `true`/`false`, a hop count, or a list of addresses, subnets and names, as Express accepts. */
+export function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,34 @@
+import type { Request, Response } from 'express';
+import { cookieOptions } from './csrf.js';
+
+/** A one-time message shown on the page a POST redirects to (POST-redirect-GET). */
+export interface Flash {
+  kind: 'success' | 'error';
+  text: string;
+}
+
+const FLASH_COOKIE = 'gc_flash';
+
+/** Keeps the message in a signed cookie (cookie-parser): short, and never trusted unsigned. */
+export function setFlash(req: Request, res: Response, flash: Flash): void {
+  res.cookie(FLASH_COOKIE, JSON.stringify(flash), { ...cookieOptions(req), signed: true, maxAge: 60_000 });
+}
+
+/** Reads and clears the message, if any. */
+export function takeFlash(req: Request, res: Response): Flash | undefined {
+  const signed: unknown = req.signedCookies;
+  const raw =
+    signed && typeof signed === 'object' ? (signed as Record<string, unknown>)[FLASH_COOKIE] : undefined;
+  if (raw === undefined) return undefined;
+  res.clearCookie(FLASH_COOKIE, cookieOptions(req));
+  if (typeof raw !== 'string') return undefined;
+  try {
+    const value = JSON.parse(raw) as Partial<Flash>;
+    if ((value.kind === 'success' || value.kind === 'error') && typeof value.text === 'string') {
+      return { kind: value.kind, text: value.text };
+    }
+  } catch {
+    // A tampered or stale cookie: no message.
+  }
+  return undefined;
+}

@@ -1,0 +1,287 @@
+import { guitarKey, type InformerEvent } from '@guitars/shared';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { type GuitarRow, rowFromObject } from './guitar-row.js';
+import { inScope, type NamespaceScope } from './namespace-scope.js';
+
+/** What the store needs from a cache of guitars; GuitarInformer from @guitars/shared is one. */
+export interface GuitarSource {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+  on(event: InformerEvent, handler: (obj: KubernetesObject) => void): void;
+  onSyncChange(handler: (synced: boolean) => void): void;
+  list(): ReadonlyArray<KubernetesObject>;
+}
+
+export interface GuitarQuery {
+  namespace?: string | undefined;
+  /** Exact brand, case-insensitive. */
+  brand?: string | undefined;
+  /** 1-based. */
+  page?: number | undefined;
+  perPage?: number | undefined;
+}
+
+export interface GuitarPage {
+  rows: GuitarRow[];
+  /** Guitars matching the filters, on all pages. */
+  total: number;
+  page: number;
+  pages: number;
+  perPage: number;
+}
+
+export type StoreChange =
+  | { type: 'upsert' | 'delete'; namespace: string; name: string }
+  | { type: 'sync'; synced: boolean }
+  | { type: 'reset' };
+
+export const DEFAULT_PER_PAGE = 50;
+export const MAX_PER_PAGE = 500;
+/** Filter suggestions are a convenience; past this many, typing beats scrolling. */
+const MAX_SUGGESTIONS = 200;
+
+interface Entry {
+  row: GuitarRow;
+  /** brand (lower-cased), name, namespace: the list's order, compared as plain strings. */
+  sortKey: string;
+}
+
+/**
+ * The UI's read side: the informer's guitars kept in the list's order (brand, then name, then
+ * namespace), so a page of 10,000 guitars is a slice, a brand filter a binary search, and a change
+ * an O(log n) search plus one array splice, instead of a sort per request.
+ */
+export class GuitarStore {
+  private readonly entries = new Map<string, Entry>();
+  private sorted: Entry[] = [];
+  private readonly brandCounts = new Map<string, number>();
+  private readonly namespaceCounts = new Map<string, number>();
+  private suggestions: { brands: string[]; namespaces: string[] } | undefined;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private source: GuitarSource | undefined;
+  private currentScope: NamespaceScope | undefined;
+
+  /** Starts following a source (once the UI knows its scope). */
+  attach(source: GuitarSource, scope: NamespaceScope): void {
+    this.source = source;
+    this.currentScope = scope;
+    source.on('add', (obj) => this.upsert(obj));
+    source.on('update', (obj) => this.upsert(obj));
+    source.on('delete', (obj) => this.remove(obj));
+    source.onSyncChange((synced) => {
+      // After a relist the source's cache is the truth; rebuilding costs one sort, only then.
+      if (synced) this.reset(source.list());
+      this.emit({ type: 'sync', synced });
+    });
+    if (source.hasSynced()) this.reset(source.list());
+  }
+
+  /** undefined until the UI has decided which namespaces it can see. */
+  get scope(): NamespaceScope | undefined {
+    return this.currentScope;
+  }
+
+  /** True when the cache mirrors the cluster; false before the first list and while reconnecting. */
+  synced(): boolean {
+    return this.source?.hasSynced() ?? false;
+  }
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  get(namespace: string, name: string): GuitarRow | undefined {
+    return this.entries.get(`${namespace}/${name}`)?.row;
+  }
+
+  query(query: GuitarQuery = {}): GuitarPage {
+    const perPage = clamp(query.perPage ?? DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
+    let from = 0;
+    let to = this.sorted.length;
+    const brand = query.brand?.trim().toLowerCase();
+    if (brand) {
+      from = this.lowerBound(`${brand}\u0000`);
+      to = this.lowerBound(`${brand}\u0001`);
+    }
+    const namespace = query.namespace?.trim();
+    let matches: ArrayLike<Entry>;
+    if (namespace) {
+      const filtered: Entry[] = [];
+      for (let i = from; i < to; i++) {
+        const entry = this.sorted[i] as Entry;
+        if (entry.row.namespace === namespace) filtered.push(entry);
+      }
+      matches = filtered;
+      from = 0;
+      to = filtered.length;
+    } else {
+      matches = this.sorted;
+    }
+    const total = to - from;
+    const pages = Math.max(1, Math.ceil(total / perPage));
+    const page = clamp(Math.trunc(query.page ?? 1), 1, pages);
+    const rows: GuitarRow[] = [];
+    const end = Math.min(to, from + page * perPage);
+    for (let i = from + (page - 1) * perPage; i < end; i++) rows.push((matches[i] as Entry).row);
+    return { rows, total, page, pages, perPage };
+  }
+
+  /** Namespaces and brands present, alphabetically, for the filters' suggestions. */
+  filterSuggestions(): { brands: string[]; namespaces: string[] } {
+    this.suggestions ??= {
+      brands: topKeys(this.brandCounts),
+      namespaces: topKeys(this.namespaceCounts),
+    };
+    return this.suggestions;
+  }
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  subscribe(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves true as soon as `predicate` holds (checked now and after each change), false after
+   * `timeoutMs`. Lets a write answer once the cache, and so the next page, shows its effect.
+   */
+  waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (predicate()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (result: boolean) => {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (predicate()) done(true);
+      });
+    });
+  }
+
+  /**
+   * After a create (present) or a delete (not present): waits, at most `timeoutMs`, until the cache
+   * shows it, so the next page or GET does. Returns at once for namespaces the cache does not hold.
+   */
+  async settle(namespace: string, name: string, present: boolean, timeoutMs = 2_000): Promise<void> {
+    if (!inScope(this.currentScope, namespace)) return;
+    await this.waitUntil(() => (this.get(namespace, name) !== undefined) === present, timeoutMs);
+  }
+
+  private upsert(obj: KubernetesObject): void {
+    const entry = toEntry(obj);
+    if (!entry) return;
+    const key = guitarKey(obj);
+    const old = this.entries.get(key);
+    this.entries.set(key, entry);
+    if (old && old.sortKey === entry.sortKey && old.row.brand === entry.row.brand) {
+      this.sorted[this.indexOf(old)] = entry;
+    } else {
+      if (old) this.unlink(old);
+      this.sorted.splice(this.lowerBound(entry.sortKey), 0, entry);
+      this.count(entry.row, 1);
+    }
+    this.announce({ type: 'upsert', namespace: entry.row.namespace, name: entry.row.name });
+  }
+
+  private remove(obj: KubernetesObject): void {
+    const key = guitarKey(obj);
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.unlink(old);
+    this.announce({ type: 'delete', namespace: old.row.namespace, name: old.row.name });
+  }
+
+  private reset(objects: ReadonlyArray<KubernetesObject>): void {
+    this.entries.clear();
+    this.brandCounts.clear();
+    this.namespaceCounts.clear();
+    for (const obj of objects) {
+      const entry = toEntry(obj);
+      if (!entry) continue;
+      this.entries.set(guitarKey(obj), entry);
+      this.count(entry.row, 1);
+    }
+    this.sorted = [...this.entries.values()].sort((a, b) => compare(a.sortKey, b.sortKey));
+    this.emit({ type: 'reset' });
+  }
+
+  private unlink(entry: Entry): void {
+    this.sorted.splice(this.indexOf(entry), 1);
+    this.count(entry.row, -1);
+  }
+
+  private indexOf(entry: Entry): number {
+    const index = this.lowerBound(entry.sortKey);
+    if (this.sorted[index] !== entry) throw new Error(`guitar store out of order at ${entry.sortKey}`);
+    return index;
+  }
+
+  /** The first position whose sort key is not below `key`. */
+  private lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.sorted[mid] as Entry).sortKey < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private count(row: GuitarRow, delta: 1 | -1): void {
+    const brandNew = bump(this.brandCounts, row.brand, delta);
+    const namespaceNew = bump(this.namespaceCounts, row.namespace, delta);
+    if (brandNew || namespaceNew) this.suggestions = undefined;
+  }
+
+  /**
+   * Per-guitar changes are announced only when in sync: a (re)list delivers thousands at once, and
+   * the sync that ends it announces a single reset instead.
+   */
+  private announce(change: StoreChange): void {
+    if (this.synced()) this.emit(change);
+  }
+
+  private emit(change: StoreChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
+
+function toEntry(obj: KubernetesObject): Entry | undefined {
+  const row = rowFromObject(obj);
+  return row && { row, sortKey: `${row.brand.toLowerCase()}\u0000${row.name}\u0000${row.namespace}` };
+}
+
+/** Plain code-unit order: fast, and the same on every machine (no locale). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
+}
+
+/** Adjusts a count; true when the key appeared or disappeared. */
+function bump(counts: Map<string, number>, key: string, delta: 1 | -1): boolean {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next <= 0) {
+    counts.delete(key);
+    return true;
+  }
+  counts.set(key, next);
+  return next === 1;
+}
+
+/** The most common keys (at most MAX_SUGGESTIONS), alphabetically. */
+function topKeys(counts: Map<string, number>): string[] {
+  const keys = [...counts.keys()].filter((k) => k !== '');
+  const top =
+    keys.length > MAX_SUGGESTIONS
+      ? keys.sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0)).slice(0, MAX_SUGGESTIONS)
+      : keys;
+  return top.sort(compare);
+}

@@ -1,0 +1,77 @@
+import { Cluster } from '@guitars/testenv';
+import { ApiException } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { GuitarWriter, toHttpError } from './guitar-writer.js';
+import { prepareCluster } from './test-support/ui.js';
+
+const cluster = new Cluster(inject('testenv'));
+
+const apiError = (code: number, status: Record<string, unknown> = {}) =>
+  new ApiException(
+    code,
+    'failed',
+    JSON.stringify({ kind: 'Status', message: `apiserver says ${code}`, ...status }),
+    {},
+  );
+const target = { namespace: 'music', name: 'strat' };
+
+describe('toHttpError', () => {
+  it.each([
+    [apiError(403), 403, 'apiserver says 403'],
+    [apiError(404), 404, 'There is no guitar "strat" in namespace "music".'],
+    [apiError(404, { details: { kind: 'namespaces' } }), 422, 'Namespace "music" does not exist.'],
+    [apiError(409), 409, 'A guitar "strat" in namespace "music" already exists.'],
+    [apiError(422), 422, 'apiserver says 422'],
+    [apiError(429), 503, 'cannot be reached'],
+    [apiError(500), 503, 'cannot be reached'],
+    [apiError(401), 502, 'apiserver says 401'],
+    [new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }), 503, 'cannot be reached'],
+  ])('maps %s to %i', (err, status, message) => {
+    const mapped = toHttpError(err, target);
+    expect(mapped.status).toBe(status);
+    expect(mapped.message).toContain(message);
+  });
+
+  it('names the field to blame', () => {
+    expect(toHttpError(apiError(409), target).fields).toEqual({
+      name: 'A guitar named "strat" already exists.',
+    });
+    expect(toHttpError(apiError(404, { details: { kind: 'namespaces' } }), target).fields).toHaveProperty(
+      'namespace',
+    );
+    expect(toHttpError(apiError(503), target).headers).toEqual({ 'Retry-After': '5' });
+  });
+});
+
+describe('GuitarWriter against the apiserver', () => {
+  let ns: string;
+
+  beforeAll(async () => {
+    await prepareCluster(cluster);
+    ns = await cluster.createNamespace('writer');
+  });
+
+  it('creates a guitar asking for a review, reads it, and deletes it', async () => {
+    const writer = new GuitarWriter(cluster.adminConfig());
+    const created = await writer.create({ namespace: ns, name: 'strat', brand: 'fender' });
+    expect(created).toMatchObject({
+      metadata: { name: 'strat', namespace: ns },
+      spec: { brand: 'fender', review: false },
+    });
+    expect(await writer.get(ns, 'strat')).toMatchObject({ spec: { brand: 'fender' } });
+    await writer.delete(ns, 'strat');
+    await expect(writer.get(ns, 'strat')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("reports RBAC's refusal with the apiserver's own words", async () => {
+    await cluster.ensureServiceAccount(ns, 'nobody');
+    const { kc } = await cluster.kubeconfigFor(ns, 'nobody');
+    const err = await new GuitarWriter(kc)
+      .create({ namespace: ns, name: 'strat', brand: 'fender' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403 });
+    expect((err as Error).message).toBe(
+      `guitars.kool.karmalabs.local is forbidden: User "system:serviceaccount:${ns}:nobody" cannot create resource "guitars" in API group "kool.karmalabs.local" in the namespace "${ns}"`,
+    );
+  });
+});

@@ -1,0 +1,118 @@
+import {
+  API_VERSION,
+  apiMessage,
+  apiStatus,
+  GROUP,
+  type Guitar,
+  KIND,
+  PLURAL,
+  VERSION,
+} from '@guitars/shared';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { HttpError } from './http-error.js';
+import type { NewGuitar } from './validation.js';
+
+/**
+ * The UI's write side: creates and deletes guitars through the apiserver (never through the cache),
+ * and turns the apiserver's answers into the UI's HTTP answers.
+ */
+export class GuitarWriter {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async create(guitar: NewGuitar): Promise<Guitar> {
+    const body: Guitar = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: guitar.name, namespace: guitar.namespace },
+      // review: false asks the controller for a review, as the original's samples did.
+      spec: { brand: guitar.brand, review: false },
+    };
+    try {
+      return (await this.api.createNamespacedCustomObject({
+        ...inNamespace(guitar.namespace),
+        body,
+      })) as Guitar;
+    } catch (err) {
+      throw toHttpError(err, guitar);
+    }
+  }
+
+  async delete(namespace: string, name: string): Promise<void> {
+    try {
+      await this.api.deleteNamespacedCustomObject({ ...inNamespace(namespace), name });
+    } catch (err) {
+      throw toHttpError(err, { namespace, name });
+    }
+  }
+
+  /** A live read, for guitars outside the cached namespaces. */
+  async get(namespace: string, name: string): Promise<unknown> {
+    try {
+      return await this.api.getNamespacedCustomObject({ ...inNamespace(namespace), name });
+    } catch (err) {
+      throw toHttpError(err, { namespace, name });
+    }
+  }
+}
+
+/** The guitars of one namespace, as CustomObjectsApi addresses them. */
+function inNamespace(namespace: string) {
+  return { group: GROUP, version: VERSION, plural: PLURAL, namespace };
+}
+
+/**
+ * The apiserver's answer as the UI's: its own words for a refusal (403) or a rejected object (422),
+ * 503 when it could not be reached or is overloaded, and field errors where a field is to blame.
+ */
+export function toHttpError(err: unknown, target: { namespace: string; name: string }): HttpError {
+  const status = apiStatus(err);
+  const message = apiMessage(err);
+  const what = `guitar "${target.name}" in namespace "${target.namespace}"`;
+  if (status === undefined || status === 429 || status >= 500) {
+    return new HttpError(
+      503,
+      'The Kubernetes cluster cannot be reached right now; try again in a moment.',
+      undefined,
+      {
+        'Retry-After': '5',
+      },
+    );
+  }
+  switch (status) {
+    case 403:
+      return new HttpError(403, message);
+    case 404:
+      if (notFoundKind(err) === 'namespaces') {
+        return new HttpError(422, `Namespace "${target.namespace}" does not exist.`, {
+          namespace: `Namespace "${target.namespace}" does not exist.`,
+        });
+      }
+      return new HttpError(404, `There is no ${what}.`);
+    case 409:
+      return new HttpError(409, `A ${what} already exists.`, {
+        name: `A guitar named "${target.name}" already exists.`,
+      });
+    case 422:
+    case 400:
+      return new HttpError(422, message);
+    default:
+      // 401 and the rest: the UI's own credentials or request are wrong, not the user's.
+      return new HttpError(502, `The cluster refused the request: ${message}`);
+  }
+}
+
+/** Status.details.kind of a 404: "namespaces" when the namespace, not the guitar, is missing. */
+function notFoundKind(err: unknown): string | undefined {
+  const body: unknown = (err as { body?: unknown }).body;
+  if (typeof body !== 'string') return undefined;
+  try {
+    const status = JSON.parse(body) as { details?: { kind?: unknown } };
+    return typeof status.details?.kind === 'string' ? status.details.kind : undefined;
+  } catch {
+    return undefined;
+  }
+}

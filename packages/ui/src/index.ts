@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { createLogger, loadKubeConfig } from '@guitars/shared';
+import { loadConfig } from './config.js';
+import { startUi } from './start.js';
+
+/** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
+const logger = createLogger('guitars-ui');
+
+try {
+  const config = loadConfig();
+  const { kc, source } = loadKubeConfig();
+  logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
+  if (config.cookieSecretGenerated) {
+    logger.info(
+      'UI_COOKIE_SECRET is not set: using a random one (forms must be posted to the pod that served them)',
+    );
+  }
+  const ui = await startUi({ kc, config, logger });
+
+  let exiting = false;
+  const shutdown = async (signal: string) => {
+    if (exiting) return;
+    exiting = true;
+    logger.info({ signal }, 'shutting down');
+    await ui.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+} catch (err) {
+  logger.fatal({ err }, 'the guitar UI could not start');
+  process.exit(1);
+}

@@ -1,0 +1,96 @@
+import { age } from './age.js';
+import { type BrandBadge, brandBadge } from './brands.js';
+import type { GuitarRow } from './guitar-row.js';
+import type { GuitarPage, GuitarStore } from './guitar-store.js';
+import type { NamespaceScope } from './namespace-scope.js';
+
+export interface ListFilters {
+  namespace: string;
+  brand: string;
+  page: number;
+}
+
+/** One table row, everything computed: the template only prints (and escapes). */
+export interface RowView {
+  namespace: string;
+  name: string;
+  brand: string;
+  badge: BrandBadge;
+  reviewed: boolean;
+  comment: string | undefined;
+  age: string;
+  createdIso: string | undefined;
+  problem: string | undefined;
+  deleteHref: string;
+}
+
+/** The live part of the list page, re-rendered alone for live updates (views/partials/guitars.ejs). */
+export interface ListFragment {
+  synced: boolean;
+  scope: NamespaceScope | undefined;
+  rows: RowView[];
+  total: number;
+  page: number;
+  pages: number;
+  filtered: boolean;
+  prevHref: string | undefined;
+  nextHref: string | undefined;
+  fragmentHref: string;
+}
+
+/** Reads filters from a query string leniently: a page link must never fail. */
+export function listFilters(query: Record<string, unknown>): ListFilters {
+  const text = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 253) : '');
+  const page = Number.parseInt(text(query.page), 10);
+  return { namespace: text(query.namespace), brand: text(query.brand), page: page > 0 ? page : 1 };
+}
+
+export function listFragment(store: GuitarStore, filters: ListFilters, now: number): ListFragment {
+  const result: GuitarPage = store.query({
+    namespace: filters.namespace,
+    brand: filters.brand,
+    page: filters.page,
+  });
+  const href = (path: string, page: number) => `${path}${queryString({ ...filters, page })}`;
+  return {
+    synced: store.synced(),
+    scope: store.scope,
+    rows: result.rows.map((row) => rowView(row, now)),
+    total: result.total,
+    page: result.page,
+    pages: result.pages,
+    filtered: filters.namespace !== '' || filters.brand !== '',
+    prevHref: result.page > 1 ? href('/', result.page - 1) : undefined,
+    nextHref: result.page < result.pages ? href('/', result.page + 1) : undefined,
+    fragmentHref: href('/fragments/guitars', result.page),
+  };
+}
+
+export function guitarPath(namespace: string, name: string): string {
+  return `/guitars/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+}
+
+function rowView(row: GuitarRow, now: number): RowView {
+  return {
+    namespace: row.namespace,
+    name: row.name,
+    brand: row.brand,
+    badge: brandBadge(row.brand),
+    reviewed: row.reviewed,
+    comment: row.comment,
+    age: age(row.created, now),
+    createdIso: row.created === undefined ? undefined : new Date(row.created).toISOString(),
+    problem: row.problem,
+    deleteHref: `${guitarPath(row.namespace, row.name)}/delete`,
+  };
+}
+
+/** "?namespace=…&brand=…&page=…" with the empty parts left out. */
+function queryString(filters: ListFilters): string {
+  const params = new URLSearchParams();
+  if (filters.namespace) params.set('namespace', filters.namespace);
+  if (filters.brand) params.set('brand', filters.brand);
+  if (filters.page > 1) params.set('page', String(filters.page));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

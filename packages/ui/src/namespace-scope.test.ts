@@ -1,0 +1,69 @@
+import { GROUP, PLURAL } from '@guitars/shared';
+import { Cluster, freePort } from '@guitars/testenv';
+import { KubeConfig } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { decideNamespaceScope, inScope, watchedNamespace } from './namespace-scope.js';
+import { prepareCluster, uiServiceAccountConfig } from './test-support/ui.js';
+
+const cluster = new Cluster(inject('testenv'));
+
+describe('decideNamespaceScope', () => {
+  beforeAll(async () => {
+    await prepareCluster(cluster);
+  });
+
+  it('is cluster-wide for the UI ServiceAccount with k8s/base/ui-rbac.yaml', async () => {
+    expect(await decideNamespaceScope(await uiServiceAccountConfig(cluster), 'guitarcenter')).toEqual({
+      clusterWide: true,
+    });
+  });
+
+  it('falls back to its own namespace, saying what is refused', async () => {
+    const ns = await cluster.createNamespace('scope');
+    await cluster.ensureServiceAccount(ns, 'lister');
+    // May list, not watch, everywhere: still not enough for a cluster-wide cache.
+    await cluster.kubectlOk([
+      'create',
+      'clusterrole',
+      `list-guitars-${ns}`,
+      '--verb=list',
+      `--resource=${PLURAL}.${GROUP}`,
+    ]);
+    await cluster.kubectlOk([
+      'create',
+      'clusterrolebinding',
+      `list-guitars-${ns}`,
+      `--clusterrole=list-guitars-${ns}`,
+      `--serviceaccount=${ns}:lister`,
+    ]);
+    const { kc } = await cluster.kubeconfigFor(ns, 'lister');
+    expect(await decideNamespaceScope(kc, ns)).toEqual({
+      clusterWide: false,
+      namespace: ns,
+      reason: 'the UI may not watch guitars in all namespaces',
+    });
+  });
+
+  it('throws when the cluster cannot be reached, for the caller to retry', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `https://127.0.0.1:${await freePort()}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    await expect(decideNamespaceScope(kc, 'guitarcenter')).rejects.toThrow();
+  });
+});
+
+describe('scope helpers', () => {
+  it('say which namespace to watch and what is cached', () => {
+    const own = { clusterWide: false, namespace: 'a', reason: 'r' } as const;
+    expect(watchedNamespace({ clusterWide: true })).toBeUndefined();
+    expect(watchedNamespace(own)).toBe('a');
+    expect(inScope({ clusterWide: true }, 'b')).toBe(true);
+    expect(inScope(own, 'a')).toBe(true);
+    expect(inScope(own, 'b')).toBe(false);
+    expect(inScope(undefined, 'a')).toBe(false);
+  });
+});

@@ -1,0 +1,162 @@
+/** A short OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. */
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const namespaceAndName = [
+  { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
+  { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Guitar Center UI API',
+    version: '1.0.0',
+    description:
+      "List, create and delete Guitar resources (kool.karmalabs.local/v1). Reads come from the UI's cache of the cluster; writes go to the apiserver.",
+  },
+  paths: {
+    '/api/guitars': {
+      get: {
+        summary: 'List guitars, sorted by brand then name',
+        parameters: [
+          { name: 'namespace', in: 'query', schema: { type: 'string' }, description: 'Only this namespace' },
+          {
+            name: 'brand',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Only this brand (case-insensitive)',
+          },
+          { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+          {
+            name: 'perPage',
+            in: 'query',
+            schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          },
+        ],
+        responses: {
+          200: {
+            description: 'One page of guitars',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/GuitarPage' } } },
+          },
+          400: error('Bad query parameters'),
+          503: error('The cache is not in sync with the cluster'),
+        },
+      },
+      post: {
+        summary: 'Create a guitar (the name is lower-cased)',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/NewGuitar' } } },
+        },
+        responses: {
+          201: {
+            description: 'Created; Location points at it',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
+          },
+          400: error('Malformed JSON'),
+          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          409: error('A guitar with this name exists in the namespace'),
+          413: error('Body too large'),
+          415: error('Not JSON'),
+          422: error('Invalid name, brand or namespace; `fields` says which'),
+          429: error('Too many writes from this client'),
+          503: error('The cluster cannot be reached'),
+        },
+      },
+    },
+    '/api/guitars/{namespace}/{name}': {
+      parameters: namespaceAndName,
+      get: {
+        summary: 'One guitar',
+        responses: {
+          200: {
+            description: 'The guitar',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
+          },
+          403: error("Refused by the cluster's RBAC"),
+          404: error('No such guitar'),
+          503: error('The cache is not in sync with the cluster'),
+        },
+      },
+      delete: {
+        summary: 'Delete a guitar',
+        responses: {
+          204: { description: 'Deleted' },
+          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          404: error('No such guitar'),
+          429: error('Too many writes from this client'),
+          503: error('The cluster cannot be reached'),
+        },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      NewGuitar: {
+        type: 'object',
+        required: ['name', 'brand'],
+        properties: {
+          name: { type: 'string', maxLength: 253, description: 'A DNS-1123 subdomain once lower-cased' },
+          brand: { type: 'string', maxLength: 63, description: 'Any brand, not blank' },
+          namespace: { type: 'string', maxLength: 63, description: "Defaults to the UI's namespace" },
+        },
+      },
+      Guitar: {
+        type: 'object',
+        required: ['namespace', 'name', 'brand', 'reviewed', 'comment', 'createdAt'],
+        properties: {
+          namespace: { type: 'string' },
+          name: { type: 'string' },
+          brand: { type: 'string' },
+          reviewed: { type: 'boolean' },
+          comment: {
+            type: ['string', 'null'],
+            description: "The controller's review; null while awaiting it",
+          },
+          createdAt: { type: ['string', 'null'], format: 'date-time' },
+          problem: { type: 'string', description: 'Set when the object does not match the Guitar schema' },
+        },
+      },
+      GuitarPage: {
+        type: 'object',
+        properties: {
+          items: { type: 'array', items: { $ref: '#/components/schemas/Guitar' } },
+          total: { type: 'integer' },
+          page: { type: 'integer' },
+          pages: { type: 'integer' },
+          perPage: { type: 'integer' },
+          scope: {
+            type: 'object',
+            description: 'clusterWide, or the one namespace the UI may list (with the reason)',
+            properties: {
+              clusterWide: { type: 'boolean' },
+              namespace: { type: 'string' },
+              reason: { type: 'string' },
+            },
+          },
+        },
+      },
+      Error: {
+        type: 'object',
+        required: ['status', 'message'],
+        properties: {
+          status: { type: 'integer' },
+          message: { type: 'string' },
+          fields: {
+            type: 'object',
+            description: 'Per-field messages',
+            properties: {
+              name: { type: 'string' },
+              brand: { type: 'string' },
+              namespace: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,143 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import { type GuitarRow, rowFromObject } from '../guitar-row.js';
+import { MAX_PER_PAGE } from '../guitar-store.js';
+import { HttpError } from '../http-error.js';
+import { inScope } from '../namespace-scope.js';
+import { openApiDocument } from '../openapi.js';
+import type { AppContext } from '../server.js';
+import { validateNewGuitar } from '../validation.js';
+import { guitarParams } from './params.js';
+
+/** A guitar as the API returns it. */
+export interface GuitarJson {
+  namespace: string;
+  name: string;
+  brand: string;
+  reviewed: boolean;
+  comment: string | null;
+  createdAt: string | null;
+  /** Set when the object in the cluster does not match the Guitar schema. */
+  problem?: string;
+}
+
+const listQuery = z.object({
+  namespace: z.string().optional(),
+  brand: z.string().optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  perPage: z.coerce.number().int().min(1).max(MAX_PER_PAGE).default(50),
+});
+
+/** The JSON API beside the pages (described at /api/openapi.json). */
+export function apiRouter(ctx: AppContext): Router {
+  const { store, writer, defaultNamespace } = ctx;
+  const router = Router();
+  const json = express.json({ limit: '16kb', strict: true });
+
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  router.get('/api/guitars', (req, res) => {
+    const query = listQuery.safeParse(req.query);
+    if (!query.success) {
+      throw new HttpError(
+        400,
+        `Bad query: ${query.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+      );
+    }
+    requireSynced(ctx);
+    const page = store.query(query.data);
+    res.json({
+      items: page.rows.map(toJson),
+      total: page.total,
+      page: page.page,
+      pages: page.pages,
+      perPage: page.perPage,
+      scope: store.scope,
+    });
+  });
+
+  router.get('/api/guitars/:namespace/:name', async (req, res) => {
+    const { namespace, name } = guitarParams(req);
+    if (!inScope(store.scope, namespace)) {
+      // Not cached: ask the apiserver, which answers with RBAC's verdict too.
+      const row = rowFromObject((await writer.get(namespace, name)) as KubernetesObject);
+      if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
+      res.json(toJson(row));
+      return;
+    }
+    requireSynced(ctx);
+    const row = store.get(namespace, name);
+    if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
+    res.json(toJson(row));
+  });
+
+  router.post('/api/guitars', ctx.writeLimit, requireJson, json, async (req, res) => {
+    const body: unknown = req.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new HttpError(
+        400,
+        'The body must be a JSON object: {"name": "…", "brand": "…", "namespace": "…"}.',
+      );
+    }
+    const result = validateNewGuitar(body, defaultNamespace);
+    if (!result.ok) throw new HttpError(422, 'The guitar is not valid.', result.errors);
+    const { guitar } = result;
+    const created = await writer.create(guitar);
+    await store.settle(guitar.namespace, guitar.name, true);
+    const row = rowFromObject(created);
+    res
+      .status(201)
+      .location(`/api/guitars/${encodeURIComponent(guitar.namespace)}/${encodeURIComponent(guitar.name)}`)
+      .json(row ? toJson(row) : guitar);
+  });
+
+  router.delete('/api/guitars/:namespace/:name', ctx.writeLimit, async (req, res) => {
+    const { namespace, name } = guitarParams(req);
+    await writer.delete(namespace, name);
+    await store.settle(namespace, name, false);
+    res.status(204).end();
+  });
+
+  router.use('/api', (req) => {
+    throw new HttpError(404, `No such API route: ${req.method} ${req.originalUrl.split('?')[0]}`);
+  });
+
+  return router;
+}
+
+/** JSON bodies only: a cross-site HTML form cannot send them, which is the API's CSRF defence. */
+function requireJson(req: Request, _res: unknown, next: (err?: unknown) => void): void {
+  if (!req.is('application/json')) {
+    next(new HttpError(415, 'Send the guitar as JSON, with Content-Type: application/json.'));
+    return;
+  }
+  next();
+}
+
+/** An empty list from a cache that has not synced would be a lie: say so instead. */
+function requireSynced(ctx: AppContext): void {
+  if (!ctx.store.synced()) {
+    throw new HttpError(
+      503,
+      'The guitar list is not in sync with the cluster yet (starting, or the cluster cannot be reached); try again shortly.',
+      undefined,
+      { 'Retry-After': '5' },
+    );
+  }
+}
+
+function toJson(row: GuitarRow): GuitarJson {
+  const json: GuitarJson = {
+    namespace: row.namespace,
+    name: row.name,
+    brand: row.brand,
+    reviewed: row.reviewed,
+    comment: row.comment ?? null,
+    createdAt: row.created === undefined ? null : new Date(row.created).toISOString(),
+  };
+  if (row.problem) json.problem = row.problem;
+  return json;
+}

@@ -1,0 +1,113 @@
+import express, { type Request, type Response, Router } from 'express';
+import { BRAND_SUGGESTIONS } from '../brands.js';
+import type { Csrf } from '../csrf.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { HttpError, isHttpError } from '../http-error.js';
+import { guitarPath, listFilters, listFragment } from '../list-view.js';
+import { inScope } from '../namespace-scope.js';
+import type { AppContext } from '../server.js';
+import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
+import { guitarParams } from './params.js';
+
+/**
+ * The HTML pages. They work without JavaScript: forms POST and redirect (303) to a page that shows
+ * the outcome as a flash message; live.js only adds live updates on top.
+ */
+export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
+  const { store, writer, clock, defaultNamespace } = ctx;
+  const router = Router();
+  const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+
+  router.get('/', (req, res) => {
+    const filters = listFilters(req.query);
+    res.render('list', {
+      title: 'Guitars',
+      flash: takeFlash(req, res),
+      filters,
+      suggestions: store.filterSuggestions(),
+      list: listFragment(store, filters, clock()),
+      live: true,
+    });
+  });
+
+  /** The list's live part alone, fetched by live.js after each change. */
+  router.get('/fragments/guitars', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.render('partials/guitars', { list: listFragment(store, listFilters(req.query), clock()) });
+  });
+
+  router.get('/guitars/new', csrf.issue, (_req, res) => {
+    renderForm(res, 200, { name: '', brand: '', namespace: defaultNamespace });
+  });
+
+  router.post('/guitars', ctx.writeLimit, forms, csrf.verify, csrf.issue, async (req, res) => {
+    const input = formInput(req);
+    const result = validateNewGuitar(input, defaultNamespace);
+    if (!result.ok) return renderForm(res, 422, input, result.errors);
+    const { guitar } = result;
+    try {
+      await writer.create(guitar);
+    } catch (err) {
+      if (!isHttpError(err)) throw err;
+      if (err.headers) res.set(err.headers);
+      return renderForm(res, err.status, input, err.fields ?? {}, err.message);
+    }
+    await store.settle(guitar.namespace, guitar.name, true);
+    setFlash(req, res, {
+      kind: 'success',
+      text: `Added ${guitar.name} (${guitar.brand}) to namespace ${guitar.namespace}; the controller will review it.`,
+    });
+    res.redirect(303, '/');
+  });
+
+  router.get('/guitars/:namespace/:name/delete', csrf.issue, (req, res) => {
+    const { namespace, name } = guitarParams(req);
+    const row = store.get(namespace, name);
+    // Out of the cache's scope the guitar may still exist; the delete itself will tell.
+    if (!row && store.synced() && inScope(store.scope, namespace)) {
+      throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
+    }
+    res.render('delete', {
+      title: `Delete ${name}?`,
+      namespace,
+      name,
+      brand: row?.brand,
+      action: `${guitarPath(namespace, name)}/delete`,
+    });
+  });
+
+  router.post('/guitars/:namespace/:name/delete', ctx.writeLimit, forms, csrf.verify, async (req, res) => {
+    const { namespace, name } = guitarParams(req);
+    await writer.delete(namespace, name);
+    await store.settle(namespace, name, false);
+    setFlash(req, res, { kind: 'success', text: `Deleted ${name} from namespace ${namespace}.` });
+    res.redirect(303, '/');
+  });
+
+  /** The add form, with what the user typed kept and each problem next to its field. */
+  function renderForm(
+    res: Response,
+    status: number,
+    values: { name: string; brand: string; namespace: string },
+    errors: FieldErrors = {},
+    message?: string,
+  ): void {
+    res.status(status).render('new', {
+      title: 'Add a guitar',
+      values,
+      errors,
+      message,
+      brands: BRAND_SUGGESTIONS,
+      namespaces: store.filterSuggestions().namespaces,
+    });
+  }
+
+  return router;
+}
+
+function formInput(req: Request): Required<{ [K in keyof GuitarInput]: string }> {
+  const body: unknown = req.body;
+  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { name: text(fields.name), brand: text(fields.brand), namespace: text(fields.namespace) };
+}

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import ejs from 'ejs';
+import express, { type Express, type RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from './auth.js';
+import type { UiConfig } from './config.js';
+import { Csrf } from './csrf.js';
+import { errorHandler, notFound } from './error-handler.js';
+import type { GuitarStore } from './guitar-store.js';
+import type { GuitarWriter } from './guitar-writer.js';
+import { HttpError } from './http-error.js';
+import { Metrics } from './metrics.js';
+import { apiRouter } from './routes/api.js';
+import { pagesRouter } from './routes/pages.js';
+import { SseHub } from './sse.js';
+
+/** The package root: views/ and public/ sit beside src/ and dist/, so both find them the same way. */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const VIEWS_DIR = join(PACKAGE_ROOT, 'views');
+export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Everything the app needs from outside; tests pass their own. */
+export interface AppDeps {
+  config: UiConfig;
+  /** The informer-backed cache the pages and the API read. */
+  store: GuitarStore;
+  /** Creates and deletes through the apiserver. */
+  writer: GuitarWriter;
+  /** Where new guitars go when the form or the request names no namespace. */
+  defaultNamespace: string;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Epoch ms; ages are computed from it. */
+  clock?: () => number;
+}
+
+/** What the routers share. */
+export interface AppContext {
+  store: GuitarStore;
+  writer: GuitarWriter;
+  defaultNamespace: string;
+  clock: () => number;
+  /** The per-client budget for creates and deletes, shared by pages and API. */
+  writeLimit: RequestHandler;
+}
+
+export interface UiApp {
+  app: Express;
+  sse: SseHub;
+  metrics: Metrics;
+  /** Fails readiness from now on, so the Service stops sending traffic before the server closes. */
+  beginShutdown(): void;
+}
+
+export function createApp(deps: AppDeps): UiApp {
+  const { config, store, logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
+  const sse = new SseHub(store);
+  metrics.track({ guitars: () => store.size, synced: () => store.synced(), sseClients: () => sse.size });
+  let shuttingDown = false;
+
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'ejs');
+  // Compiled templates are cached whatever NODE_ENV says; strict mode: no `with`, locals by name.
+  app.set('view cache', true);
+  app.engine('ejs', (path, data, callback) => {
+    ejs.renderFile(path, data as ejs.Data, { strict: true, cache: true }, callback);
+  });
+  app.locals.assetVersion = assetVersion();
+
+  app.use(
+    pinoHttp({
+      logger,
+      autoLogging: { ignore: (req) => PROBE_PATHS.has(req.url?.split('?')[0] ?? '') },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    }),
+  );
+  app.use(metrics.middleware);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+  app.get('/readyz', (_req, res) => {
+    const ready = !shuttingDown && store.synced();
+    res
+      .status(ready ? 200 : 503)
+      .type('text/plain')
+      .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : 'the guitar cache has not synced\n');
+  });
+
+  const auth = authenticate(config.auth);
+  if (auth) app.use(auth);
+
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
+  });
+  app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
+  app.get('/events', sse.handler);
+
+  app.use(cookieParser(config.cookieSecret));
+  const writeLimit = rateLimit({
+    windowMs: 60_000,
+    limit: config.writeRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Its check prints to stderr, outside the JSON logs; TRUST_PROXY is documented instead.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, _res, next, options) => {
+      next(
+        new HttpError(429, 'Too many changes from your address; wait a minute and try again.', undefined, {
+          'Retry-After': String(Math.ceil(options.windowMs / 1000)),
+        }),
+      );
+    },
+  });
+  const context: AppContext = {
+    store,
+    writer: deps.writer,
+    defaultNamespace: deps.defaultNamespace,
+    clock: deps.clock ?? Date.now,
+    writeLimit,
+  };
+  app.use(apiRouter(context));
+  app.use(pagesRouter(context, new Csrf(config.cookieSecret)));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  return {
+    app,
+    sse,
+    metrics,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
+  };
+}
+
+export interface UiServer extends UiApp {
+  server: Server;
+  /** http://host:port, with the port actually bound (tests listen on port 0). */
+  url: string;
+  /** Stops taking requests, ends live streams, and waits (at most `timeoutMs`) for the rest to finish. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** The app, listening. */
+export async function createServer(
+  deps: AppDeps,
+  listen: { port: number; host?: string },
+): Promise<UiServer> {
+  const ui = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = ui.app.listen(listen.port, listen.host ?? '', (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    );
+  });
+  // Longer than the router's keep-alive, so the router never reuses a connection we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    ...ui,
+    server,
+    url: `http://${host}:${port}`,
+    close: (timeoutMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        ui.beginShutdown();
+        ui.sse.close();
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** A hash of the static files, appended to their URLs so browsers never run a stale live.js. */
+function assetVersion(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(PUBLIC_DIR).sort())
+    hash.update(file).update(readFileSync(join(PUBLIC_DIR, file)));
+  return hash.digest('hex').slice(0, 12);
+}

@@ -1,0 +1,210 @@
+import { ensureGuitarCrd, GROUP, loadKubeConfig, PLURAL } from '@guitars/shared';
+import { Cluster, type ControlPlane, freePort, startControlPlane } from '@guitars/testenv';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunningUi } from './start.js';
+import { createGuitar, eventually, prepareCluster, startTestUi, TestClient } from './test-support/ui.js';
+
+const cluster = new Cluster(inject('testenv'));
+
+/** A client for a cluster that is not there: every call fails without an HTTP status. */
+function unreachableConfig(port: number): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'gone', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'nobody', token: 'none' }],
+    contexts: [{ name: 'gone', cluster: 'gone', user: 'nobody', namespace: 'guitarcenter' }],
+    currentContext: 'gone',
+  });
+  return kc;
+}
+
+describe('when the cluster cannot be reached', () => {
+  let ui: RunningUi;
+  let client: TestClient;
+
+  beforeAll(async () => {
+    ui = await startTestUi(unreachableConfig(await freePort()), { waitReady: false });
+    client = new TestClient(ui.url);
+  });
+
+  afterAll(async () => {
+    await ui?.close();
+  });
+
+  it('is alive but not ready', async () => {
+    expect((await client.get('/healthz')).status).toBe(200);
+    const ready = await client.get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.text).toContain('not synced');
+  });
+
+  it('answers the API with 503 rather than an empty list', async () => {
+    const list = await client.json('GET', '/api/guitars');
+    expect(list.status).toBe(503);
+    expect(list.headers.get('retry-after')).toBe('5');
+    expect(((await list.json()) as { message: string }).message).toContain('not in sync');
+  });
+
+  it('answers writes with 503', async () => {
+    expect((await client.json('POST', '/api/guitars', { name: 'strat', brand: 'fender' })).status).toBe(503);
+    expect((await client.json('DELETE', '/api/guitars/guitarcenter/strat')).status).toBe(503);
+    const form = await client.submit('/guitars/new', '/guitars', { name: 'strat', brand: 'fender' });
+    expect(form.status).toBe(503);
+    const html = await form.text();
+    expect(html).toContain('cannot be reached');
+    expect(html).toContain('name="name" value="strat"');
+  });
+
+  it('shows the list page with a banner saying the list is not in sync', async () => {
+    const { status, text } = await client.get('/');
+    expect(status).toBe(200);
+    expect(text).toContain('Not in sync with the cluster.');
+    expect(text).toContain('No guitars to show yet.');
+  });
+});
+
+describe('when the apiserver goes away and comes back', () => {
+  let plane: ControlPlane;
+  let ui: RunningUi;
+
+  beforeAll(async () => {
+    plane = await startControlPlane({ log: () => {} });
+    await ensureGuitarCrd(plane.adminConfig());
+    ui = await startTestUi(plane.adminConfig());
+  }, 120_000);
+
+  afterAll(async () => {
+    await ui?.close();
+    await plane?.stop();
+  });
+
+  it('turns unready with 503s while it is down, and recovers by itself', async () => {
+    const client = new TestClient(ui.url);
+    expect((await client.get('/readyz')).status).toBe(200);
+
+    await plane.killApiserver();
+    await eventually('the UI to notice', async () => (await client.get('/readyz')).status === 503, 30_000);
+    expect((await client.json('GET', '/api/guitars')).status).toBe(503);
+    expect(
+      (await client.json('POST', '/api/guitars', { name: 'strat', brand: 'fender', namespace: 'default' }))
+        .status,
+    ).toBe(503);
+    expect((await client.get('/')).text).toContain('Not in sync with the cluster.');
+
+    await plane.startApiserver();
+    await eventually('the UI to resync', async () => (await client.get('/readyz')).status === 200, 30_000);
+    const created = await client.json('POST', '/api/guitars', {
+      name: 'strat',
+      brand: 'fender',
+      namespace: 'default',
+    });
+    expect(created.status).toBe(201);
+    expect((await client.get('/?namespace=default')).text).toContain('data-key="default/strat"');
+  });
+});
+
+describe('with RBAC for its own namespace only', () => {
+  let ui: RunningUi;
+  let client: TestClient;
+  let own: string;
+  let other: string;
+
+  beforeAll(async () => {
+    await prepareCluster(cluster);
+    own = await cluster.createNamespace('own');
+    other = await cluster.createNamespace('other');
+    await cluster.ensureServiceAccount(own, 'limited-ui');
+    const rules = [
+      { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    ];
+    await cluster.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'Role',
+            metadata: { name: 'guitars', namespace: own },
+            rules,
+          },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'RoleBinding',
+            metadata: { name: 'guitars', namespace: own },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'guitars' },
+            subjects: [{ kind: 'ServiceAccount', name: 'limited-ui', namespace: own }],
+          },
+        ],
+      }),
+    });
+    for (const namespace of [own, other]) {
+      await createGuitar(cluster.adminConfig(), namespace, `in-${namespace}`, { brand: 'fender' });
+    }
+    // In-cluster mode, as in a pod: its namespace is the pod's.
+    const { root, env } = await cluster.inClusterRoot(own, 'limited-ui');
+    ui = await startTestUi(loadKubeConfig({ env, inClusterRoot: root }).kc);
+    client = new TestClient(ui.url);
+  });
+
+  afterAll(async () => {
+    await ui?.close();
+  });
+
+  it('lists its own namespace only, and says so on the page', async () => {
+    const { status, text } = await client.get('/');
+    expect(status).toBe(200);
+    expect(text).toContain(
+      `Showing guitars in namespace <strong>${own}</strong> only: the UI may not list or watch guitars in all namespaces.`,
+    );
+    expect(text).toContain(`data-key="${own}/in-${own}"`);
+    expect(text).not.toContain(`in-${other}`);
+  });
+
+  it('says so in the API too', async () => {
+    const body = (await (await client.json('GET', '/api/guitars')).json()) as {
+      scope: unknown;
+      items: Array<{ namespace: string }>;
+    };
+    expect(body.scope).toEqual({
+      clusterWide: false,
+      namespace: own,
+      reason: 'the UI may not list or watch guitars in all namespaces',
+    });
+    expect(new Set(body.items.map((g) => g.namespace))).toEqual(new Set([own]));
+  });
+
+  it('creates in its own namespace by default', async () => {
+    const response = await client.json('POST', '/api/guitars', { name: 'strat', brand: 'fender' });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe(`/api/guitars/${own}/strat`);
+  });
+
+  it("answers 403 with the apiserver's own message when RBAC refuses", async () => {
+    const create = await client.json('POST', '/api/guitars', {
+      name: 'strat',
+      brand: 'fender',
+      namespace: other,
+    });
+    expect(create.status).toBe(403);
+    const message = ((await create.json()) as { message: string }).message;
+    expect(message).toContain(
+      `User "system:serviceaccount:${own}:limited-ui" cannot create resource "guitars"`,
+    );
+    expect(message).toContain(`in the namespace "${other}"`);
+
+    const read = await client.json('GET', `/api/guitars/${other}/in-${other}`);
+    expect(read.status).toBe(403);
+    const remove = await client.json('DELETE', `/api/guitars/${other}/in-${other}`);
+    expect(remove.status).toBe(403);
+
+    const form = await client.submit('/guitars/new', '/guitars', {
+      name: 'strat',
+      brand: 'fender',
+      namespace: other,
+    });
+    expect(form.status).toBe(403);
+    expect(await form.text()).toContain('cannot create resource &#34;guitars&#34;');
+  });
+});

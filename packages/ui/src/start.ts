@@ -1,0 +1,101 @@
+import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
+import { GuitarStore } from './guitar-store.js';
+import { GuitarWriter } from './guitar-writer.js';
+import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './namespace-scope.js';
+import { createServer, type UiServer } from './server.js';
+
+export interface StartOptions {
+  kc: KubeConfig;
+  config: UiConfig;
+  logger: Logger;
+  /** Where to listen, over config.host; all interfaces when neither is set (tests pass 127.0.0.1). */
+  host?: string;
+  clock?: () => number;
+  /** Backoff of the scope check and the informer after failures. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface RunningUi extends UiServer {
+  store: GuitarStore;
+  defaultNamespace: string;
+}
+
+/**
+ * Wires the UI and starts it: listens at once (so /healthz answers while the cluster is away),
+ * then decides which namespaces it may list, and fills the cache. /readyz turns 200 once synced.
+ */
+export async function startUi(options: StartOptions): Promise<RunningUi> {
+  const { kc, config, logger } = options;
+  const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
+  const store = new GuitarStore();
+  const ui = await createServer(
+    {
+      config,
+      store,
+      writer: new GuitarWriter(kc),
+      defaultNamespace,
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+    },
+    { port: config.port, host: options.host ?? config.host },
+  );
+
+  let informer: GuitarInformer | undefined;
+  let stopped = false;
+  const minBackoffMs = options.minBackoffMs ?? 500;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+
+  const follow = async () => {
+    const scope = await decideScopeWithRetry();
+    if (!scope || stopped) return;
+    if (!scope.clusterWide) {
+      logger.warn(
+        { namespace: scope.namespace, reason: scope.reason },
+        'listing guitars of one namespace only',
+      );
+    }
+    informer = new GuitarInformer(kc, { namespace: watchedNamespace(scope), minBackoffMs, maxBackoffMs });
+    informer.onError((err, retryInMs) =>
+      logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed'),
+    );
+    informer.onSyncChange((synced) =>
+      logger.info({ synced, guitars: store.size }, 'guitar cache sync changed'),
+    );
+    store.attach(informer, scope);
+    await informer.start();
+  };
+
+  const decideScopeWithRetry = async (): Promise<NamespaceScope | undefined> => {
+    let wait = minBackoffMs;
+    while (!stopped) {
+      try {
+        return await decideNamespaceScope(kc, defaultNamespace);
+      } catch (err) {
+        logger.warn(
+          { ...describeWatchError(err), retryInMs: wait },
+          'cannot ask the cluster what the UI may list',
+        );
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        wait = Math.min(wait * 2, maxBackoffMs);
+      }
+    }
+    return undefined;
+  };
+
+  void follow().catch((err: unknown) => logger.error({ err }, 'the guitar cache stopped'));
+  logger.info({ url: ui.url, defaultNamespace }, 'guitar UI listening');
+
+  return {
+    ...ui,
+    store,
+    defaultNamespace,
+    close: async (timeoutMs?: number) => {
+      stopped = true;
+      await ui.close(timeoutMs);
+      await informer?.stop();
+    },
+  };
+}
