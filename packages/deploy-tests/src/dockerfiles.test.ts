@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { ValidationSeverity, validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+import {
+  copyParts,
+  execForm,
+  instructionsOf,
+  parseDockerfile,
+  stageLabels,
+  stageVariables,
+} from './dockerfile.js';
+import { dockerignoreMatcher, loadDockerignore } from './dockerignore.js';
+import { APPS, repoPath } from './repo.js';
+
+/**
+ * The linter: dockerfile-utils, the parser and validator behind the Docker language server of
+ * VS Code and other editors (maintained, parses every instruction, flags what the Docker builder
+ * would refuse or warn about). Every check it has is turned to error; nothing is ignored.
+ * hadolint, the usual choice, is a Haskell binary: Debian 12 does not package it, and npm's
+ * `hadolint` is a wrapper around a binary it does not ship, so neither registry this project
+ * uses can install it. The policy the issue sets (and hadolint's rules that matter for these
+ * files: pinned tags, no ADD, exec-form CMD, a non-root USER, npm ci) is checked below it.
+ */
+const STRICT = {
+  deprecatedMaintainer: ValidationSeverity.ERROR,
+  directiveCasing: ValidationSeverity.ERROR,
+  emptyContinuationLine: ValidationSeverity.ERROR,
+  instructionCasing: ValidationSeverity.ERROR,
+  instructionCmdMultiple: ValidationSeverity.ERROR,
+  instructionEntrypointMultiple: ValidationSeverity.ERROR,
+  instructionHealthcheckMultiple: ValidationSeverity.ERROR,
+  instructionJSONInSingleQuotes: ValidationSeverity.ERROR,
+  instructionWorkdirRelative: ValidationSeverity.ERROR,
+};
+
+function lint(text: string): string[] {
+  return validate(text, STRICT).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+}
+
+const lockfile = JSON.parse(readFileSync(repoPath('package-lock.json'), 'utf8')) as {
+  packages: Record<string, { version?: string }>;
+};
+
+describe('the linter', () => {
+  it('finds mistakes in a bad Dockerfile (so a clean result means something)', () => {
+    const findings = lint(
+      [
+        'from node:22 as build',
+        'EXPOSE 80/tpc',
+        'WORKDIR app',
+        'STOPSIGNAL SIGFOO',
+        "CMD ['node']",
+        'CMD node',
+      ].join('\n'),
+    );
+    expect(findings.length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe.each(APPS)('packages/%s/Dockerfile', (app) => {
+  const path = repoPath('packages', app, 'Dockerfile');
+  const dockerfile = parseDockerfile(path);
+  const { final, stages } = dockerfile;
+  const pkg = JSON.parse(readFileSync(repoPath('packages', app, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    files: string[];
+  };
+
+  it('passes the linter with no finding', () => {
+    expect(lint(dockerfile.text)).toEqual([]);
+  });
+
+  it('starts every stage from a pinned, fully qualified Node.js 22 LTS image, the one the tests run on', () => {
+    const nodeVersion = lockfile.packages['node_modules/node']?.version;
+    expect(nodeVersion, 'the node devDependency in package-lock.json').toMatch(/^22\./);
+    for (const stage of stages) {
+      // Fully qualified: podman asks which registry a short name means; the tag is exact, never latest.
+      expect(stage.image).toMatch(
+        new RegExp(`^docker\\.io/library/node:${nodeVersion?.replace(/\./g, '\\.')}-[a-z0-9]+-slim$`),
+      );
+    }
+  });
+
+  it("names an image in the runtime stage, which OpenShift's dockerStrategy.from replaces", () => {
+    // A BuildConfig's from replaces the last FROM: a stage alias there would be replaced too.
+    const names = new Set(stages.map((s) => s.name).filter(Boolean));
+    expect(names.has(final.image)).toBe(false);
+    expect(final.name).toBeUndefined();
+  });
+
+  it('prunes with the turbo of package-lock.json, for this app only', () => {
+    const prune = stages[0];
+    expect(prune && stageVariables(prune).TURBO_VERSION).toBe(
+      lockfile.packages['node_modules/turbo']?.version,
+    );
+    const runs = prune ? instructionsOf(prune, 'RUN').map((r) => r.getRawArgumentsContent()) : [];
+    expect(runs.join('\n')).toContain(`prune ${pkg.name} --docker`);
+  });
+
+  it('installs production dependencies only in what the runtime copies', () => {
+    const deps = stages.find((s) => s.name === 'deps');
+    const run = deps
+      ? instructionsOf(deps, 'RUN')
+          .map((r) => r.getRawArgumentsContent() ?? '')
+          .join('\n')
+      : '';
+    expect(run).toMatch(/npm ci --omit=dev/);
+    // Only the workspaces that run: not @guitars/testenv, a devDependency turbo prune keeps.
+    expect(run).toContain(`'workspaces[]=packages/shared' 'workspaces[]=packages/${app}'`);
+    // Lockfile installs everywhere: npm install could drift from package-lock.json.
+    expect(dockerfile.text).not.toMatch(/npm (install|i) /);
+    const fromStages = instructionsOf(final, 'COPY').map((c) => copyParts(c).from);
+    expect(fromStages.every((s) => s === 'deps' || s === 'build')).toBe(true);
+  });
+
+  it("copies what the app's and shared's package.json `files` list, and its node_modules", () => {
+    const copied = instructionsOf(final, 'COPY').flatMap((c) =>
+      copyParts(c).sources.map((s) => s.replace(/\/$/, '')),
+    );
+    const shared = JSON.parse(readFileSync(repoPath('packages/shared/package.json'), 'utf8')) as {
+      files: string[];
+    };
+    for (const file of pkg.files) expect(copied).toContain(`/app/packages/${app}/${file}`);
+    for (const file of shared.files) expect(copied).toContain(`/app/packages/shared/${file}`);
+    expect(copied).toContain('/app');
+  });
+
+  it('runs as a numeric non-root user with group 0, node as PID 1 in exec form, stopped by SIGTERM', () => {
+    const user = instructionsOf(final, 'USER').at(-1)?.getRawArgumentsContent()?.trim() ?? '';
+    expect(user).toMatch(/^[1-9]\d*:0$/);
+    const cmds = instructionsOf(final, 'CMD');
+    expect(cmds).toHaveLength(1);
+    expect(cmds[0] && execForm(cmds[0])).toEqual(['node', 'dist/index.js']);
+    expect(instructionsOf(final, 'ENTRYPOINT')).toHaveLength(0);
+    expect(instructionsOf(final, 'STOPSIGNAL').map((s) => s.getRawArgumentsContent())).toEqual(['SIGTERM']);
+    expect(instructionsOf(final, 'WORKDIR').at(-1)?.getRawArgumentsContent()).toBe(`/app/packages/${app}`);
+    const env = stageVariables(final);
+    expect(env.NODE_ENV).toBe('production');
+    // OpenShift's arbitrary UID has no home folder of its own.
+    expect(env.HOME).toBe('/tmp');
+  });
+
+  it('exposes the port the app listens on', () => {
+    const ports = instructionsOf(final, 'EXPOSE').map((e) => e.getRawArgumentsContent());
+    expect(ports).toEqual([app === 'ui' ? '8080' : '8081']);
+    if (app === 'ui') expect(stageVariables(final).PORT).toBe('8080');
+  });
+
+  it('removes npm and other build tools from the runtime, and ADDs nothing', () => {
+    const runs = instructionsOf(final, 'RUN').map((r) => r.getRawArgumentsContent() ?? '');
+    expect(runs.join(' ')).toMatch(/\/usr\/local\/lib\/node_modules/);
+    expect(runs.join(' ')).toMatch(/\/usr\/local\/bin\/npm\b/);
+    expect(dockerfile.text).not.toMatch(/^ADD /m);
+    expect(dockerfile.text).not.toMatch(/apt-get|apk add|sudo|curl|wget/);
+  });
+
+  it('labels the image the OCI way, with the package version', () => {
+    const labels = stageLabels(final);
+    for (const key of ['title', 'description', 'version', 'revision', 'created', 'source', 'licenses']) {
+      expect(labels, key).toHaveProperty(`org.opencontainers.image.${key}`);
+    }
+    expect(labels['org.opencontainers.image.title']).toBe(`guitars-${app}`);
+    expect(stageVariables(final).VERSION).toBe(pkg.version);
+    expect(labels['org.opencontainers.image.licenses']).toBe('Apache-2.0');
+  });
+});
+
+describe('.dockerignore', () => {
+  const ignored = loadDockerignore(repoPath('.dockerignore'));
+
+  it('keeps node_modules, build output, tests and local state out of the build context', () => {
+    for (const path of [
+      'node_modules',
+      'node_modules/typescript/package.json',
+      'packages/ui/node_modules/x',
+      'packages/shared/dist/index.js',
+      '.turbo',
+      'packages/ui/.turbo/cache',
+      'packages/controller/src/reconcile.test.ts',
+      'packages/ui/src/test-support/ui.ts',
+      '.testenv/kubeconfig',
+      '.git/HEAD',
+      '.env',
+      'packages/ui/.env.local',
+      'coverage/index.html',
+      'k8s/base/crd.yaml',
+    ]) {
+      expect(ignored(path), path).toBe(true);
+    }
+  });
+
+  it('lets in what the images build from', () => {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'turbo.json',
+      'tsconfig.base.json',
+      'packages/shared/crd/guitars.kool.karmalabs.local.yaml',
+      'packages/shared/src/index.ts',
+      'packages/ui/views/list.ejs',
+      'packages/ui/public/app.css',
+      'packages/controller/src/index.ts',
+      'packages/controller/tsconfig.build.json',
+    ]) {
+      expect(ignored(path), path).toBe(false);
+    }
+  });
+
+  it('is read as Docker reads it (the matcher the bundle test relies on)', () => {
+    const match = dockerignoreMatcher('**/node_modules\nout\n*.md\n!README.md\ndocs/**/*.svg');
+    expect(match('a/b/node_modules/c')).toBe(true);
+    expect(match('out/x')).toBe(true);
+    expect(match('packages/out')).toBe(false);
+    expect(match('CHANGES.md')).toBe(true);
+    expect(match('README.md')).toBe(false);
+    expect(match('packages/NOTES.md')).toBe(false);
+    expect(match('docs/a/b/c.svg')).toBe(true);
+  });
+});

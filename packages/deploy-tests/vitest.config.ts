@@ -1,0 +1,3 @@
+import { withControlPlane } from '../../vitest.shared.ts';
+
+export default withControlPlane;
