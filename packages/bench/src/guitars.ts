@@ -1,0 +1,125 @@
+import { API_VERSION, GROUP, GuitarInformer, KIND, PLURAL, VERSION } from '@guitars/shared';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+
+export const BRANDS = [
+  'fender',
+  'gibson',
+  'martin',
+  'epiphone',
+  'yamaha',
+  'ibanez',
+  'taylor',
+  'squier',
+  'nobrand',
+];
+
+export interface GuitarRef {
+  namespace: string;
+  name: string;
+}
+
+/** Runs fn over items with at most `concurrency` calls in flight. */
+export async function forEachLimit<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+export function guitarRefs(prefix: string, count: number, namespaces: readonly string[]): GuitarRef[] {
+  return Array.from({ length: count }, (_, i) => ({
+    namespace: namespaces[i % namespaces.length] as string,
+    name: `${prefix}-${i}`,
+  }));
+}
+
+/**
+ * Creates unreviewed guitars as fast as the apiserver takes them (bounded concurrency) and
+ * returns when each create was sent, in ms on the performance clock.
+ */
+export async function createGuitars(
+  kc: KubeConfig,
+  refs: readonly GuitarRef[],
+  concurrency = 32,
+): Promise<Map<string, number>> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const sentAt = new Map<string, number>();
+  await forEachLimit(refs, concurrency, async ({ namespace, name }) => {
+    sentAt.set(`${namespace}/${name}`, performance.now());
+    await api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+      body: {
+        apiVersion: API_VERSION,
+        kind: KIND,
+        metadata: { name },
+        spec: { brand: BRANDS[name.length % BRANDS.length], review: false },
+      },
+    });
+  });
+  return sentAt;
+}
+
+/**
+ * Watches guitars and notes when each is first seen reviewed, as any client of the cluster would
+ * see it (a watch event), in ms on the performance clock.
+ */
+export class ReviewWatcher {
+  readonly reviewedAt = new Map<string, number>();
+  private readonly informer: GuitarInformer;
+  private waiters: Array<() => void> = [];
+
+  constructor(kc: KubeConfig) {
+    this.informer = new GuitarInformer(kc);
+    const seen = (obj: { metadata?: { namespace?: string; name?: string }; spec?: unknown }) => {
+      const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+      if ((obj.spec as { review?: unknown } | undefined)?.review === true && !this.reviewedAt.has(key)) {
+        this.reviewedAt.set(key, performance.now());
+        for (const wake of this.waiters) wake();
+      }
+    };
+    this.informer.on('add', seen);
+    this.informer.on('update', seen);
+  }
+
+  start(): Promise<void> {
+    return this.informer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.informer.stop();
+  }
+
+  /** Resolves once every key is reviewed; rejects after timeoutMs saying how many are missing. */
+  waitForAll(keys: readonly string[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (keys.every((k) => this.reviewedAt.has(k))) {
+          cleanup();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        const missing = keys.filter((k) => !this.reviewedAt.has(k)).length;
+        reject(new Error(`${missing} of ${keys.length} guitars not reviewed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+}

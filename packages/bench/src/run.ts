@@ -1,0 +1,260 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureGuitarCrd } from '@guitars/shared';
+import { ETCD_VERSION, KUBERNETES_VERSION, startControlPlane } from '@guitars/testenv';
+import { type BarGroup, barChartSvg } from './chart.js';
+import { reviewCeiling } from './scenarios/ceiling.js';
+import { controllerBacklog, controllerBurst, idleLatency } from './scenarios/controller.js';
+import { uiLoad } from './scenarios/ui.js';
+import { median, round } from './stats.js';
+
+const USAGE = `Usage: npm run bench [-- --runs N] [-- --sizes 1000,10000] [-- --quick]
+
+Runs every scenario against a control plane it starts itself, prints a table, writes the results
+as JSON (bench/results/) and the report with its chart (docs/performance.md, docs/performance.svg).
+--quick: one run at 1,000 guitars, to check the harness (its numbers are not quoted).`;
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+interface Target {
+  scenario: string;
+  metric: string;
+  target: string;
+  value: number;
+  unit: string;
+  /** null: measured and reported, with no target to meet. */
+  met: boolean | null;
+}
+
+/** Runs fn `runs` times and keeps, for each numeric field, the median over the runs. */
+async function medianOf<T extends object>(runs: number, fn: () => Promise<T>): Promise<T> {
+  const results: T[] = [];
+  for (let i = 0; i < runs; i++) results.push(await fn());
+  const out = { ...(results[0] as T) } as Record<string, unknown>;
+  for (const key of Object.keys(out)) {
+    const values = results.map((r) => (r as Record<string, unknown>)[key]);
+    if (values.every((v) => typeof v === 'number')) out[key] = median(values as number[]);
+  }
+  return out as T;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '3' },
+      sizes: { type: 'string', default: '1000,10000' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const runs = values.quick ? 1 : Number(values.runs);
+  const sizes = values.quick ? [1000] : values.sizes.split(',').map(Number);
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+  const plane = await startControlPlane({ log });
+  const targets: Target[] = [];
+  const results: Record<string, unknown> = {};
+  try {
+    await ensureGuitarCrd(plane.adminConfig());
+    for (const n of sizes) {
+      log(`controller burst, ${n} guitars, ${runs} run(s)`);
+      const burst = await medianOf(runs, () => controllerBurst(plane, n));
+      log(`controller backlog, ${n} guitars`);
+      const backlog = await medianOf(runs, () => controllerBacklog(plane, n));
+      log(`bare-client ceiling, ${n} patches`);
+      const ceiling = await medianOf(runs, () => reviewCeiling(plane, n));
+      const ratio = backlog.reviewsPerSecond / ceiling.patchesPerSecond;
+      results[`controller@${n}`] = { burst, backlog, ceiling, ratio };
+      targets.push({
+        scenario: `2. controller vs ceiling, ${n} guitars`,
+        metric: 'review throughput / bare-client patch throughput',
+        target: '>= 0.9',
+        value: ratio,
+        unit: '',
+        met: ratio >= 0.9,
+      });
+      targets.push({
+        scenario: `6. controller start to cache synced, ${n} guitars`,
+        metric: 'seconds',
+        target: '-',
+        value: backlog.startupToSyncedSeconds,
+        unit: 's',
+        met: null,
+      });
+      if (n === Math.max(...sizes)) {
+        targets.push({
+          scenario: `5. controller memory, ${n} guitars cached`,
+          metric: 'RSS',
+          target: '<= 120 MB',
+          value: backlog.controllerRssMb,
+          unit: 'MB',
+          met: backlog.controllerRssMb <= 120,
+        });
+      }
+    }
+
+    log('idle latency, 200 guitars one at a time');
+    const idle = await medianOf(runs, () => idleLatency(plane, 200));
+    results.idle = idle;
+    targets.push({
+      scenario: '3. idle create-to-review latency',
+      metric: 'p99',
+      target: '<= 50 ms',
+      value: idle.latencyP99Ms,
+      unit: 'ms',
+      met: idle.latencyP99Ms <= 50,
+    });
+
+    for (const n of sizes) {
+      log(`UI under load, ${n} guitars`);
+      const ui = await medianOf(runs, () => uiLoad(plane, n));
+      results[`ui@${n}`] = ui;
+      targets.push({
+        scenario: `4. UI GET / p99, ${n} guitars`,
+        metric: 'p99',
+        target: '<= 100 ms',
+        value: ui.pageP99Ms,
+        unit: 'ms',
+        met: ui.pageP99Ms <= 100,
+      });
+      targets.push({
+        scenario: `6. UI start to ready, ${n} guitars`,
+        metric: 'seconds',
+        target: '-',
+        value: ui.uiStartupToReadySeconds,
+        unit: 's',
+        met: null,
+      });
+      if (n >= 10_000) {
+        targets.push({
+          scenario: `4. UI GET / vs LIST per request, ${n} guitars`,
+          metric: 'requests/s ratio',
+          target: '>= 20x',
+          value: ui.pageSpeedup,
+          unit: 'x',
+          met: ui.pageSpeedup >= 20,
+        });
+      }
+      if (n === Math.max(...sizes)) {
+        targets.push({
+          scenario: `5. UI memory, ${n} guitars cached`,
+          metric: 'RSS',
+          target: '<= 120 MB',
+          value: ui.uiRssMb,
+          unit: 'MB',
+          met: ui.uiRssMb <= 120,
+        });
+      }
+    }
+  } finally {
+    await plane.stop();
+  }
+
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memoryGb: round(totalmem() / 2 ** 30),
+    node: process.version,
+    kubernetes: KUBERNETES_VERSION,
+    etcd: ETCD_VERSION,
+  };
+  const report = { date: new Date().toISOString(), machine, runs, sizes, targets, results };
+  const stamp = report.date.replace(/[:.]/g, '-');
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+
+  const table = targets.map((t) => ({
+    scenario: t.scenario,
+    target: t.target,
+    value: `${round(t.value)}${t.unit ? ` ${t.unit}` : ''}`,
+    met: t.met === null ? '-' : t.met ? 'yes' : 'NO',
+  }));
+  console.table(table);
+  if (!values.quick) writeDocs(report, table);
+  return 0;
+}
+
+function writeDocs(
+  report: { date: string; machine: Record<string, unknown>; runs: number; results: Record<string, unknown> },
+  table: Array<Record<string, string>>,
+) {
+  const groups: BarGroup[] = [];
+  for (const [key, value] of Object.entries(report.results)) {
+    if (key.startsWith('controller@')) {
+      const v = value as {
+        backlog: { reviewsPerSecond: number };
+        ceiling: { patchesPerSecond: number };
+        burst: { reviewsPerSecond: number };
+      };
+      groups.push({
+        title: `Reviews per second, ${key.slice('controller@'.length)} guitars`,
+        unit: '/s',
+        bars: [
+          { label: 'bare client (ceiling)', value: v.ceiling.patchesPerSecond, series: 0 },
+          { label: 'controller, backlog', value: v.backlog.reviewsPerSecond, series: 1 },
+          { label: 'controller, burst (incl. creates)', value: v.burst.reviewsPerSecond, series: 2 },
+        ],
+      });
+    }
+    if (key.startsWith('ui@')) {
+      const v = value as { pageRps: number; listPerRequestPageRps: number; apiRps: number };
+      groups.push({
+        title: `UI requests per second, ${key.slice('ui@'.length)} guitars`,
+        unit: 'req/s',
+        bars: [
+          { label: 'GET / from the cache', value: v.pageRps, series: 1 },
+          { label: 'GET / with a LIST per request', value: v.listPerRequestPageRps, series: 0 },
+          { label: 'GET /api/guitars', value: v.apiRps, series: 2 },
+        ],
+      });
+    }
+  }
+  const docs = join(root, 'docs');
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(
+    join(docs, 'performance.svg'),
+    barChartSvg(groups, `Guitar Center benchmarks (${report.date.slice(0, 10)})`),
+  );
+  const rows = table.map((r) => `| ${r.scenario} | ${r.target} | ${r.value} | ${r.met} |`).join('\n');
+  writeFileSync(
+    join(docs, 'performance.md'),
+    `# Performance
+
+Measured by \`npm run bench\` on ${report.date.slice(0, 10)}: medians of ${report.runs} runs, ratios taken within one run,
+against a control plane the benchmark starts itself (etcd + kube-apiserver on loopback).
+
+Machine: ${Object.entries(report.machine)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.
+
+| scenario | target | measured | met |
+| --- | --- | --- | --- |
+${rows}
+
+![benchmark chart](performance.svg)
+
+The full numbers of this run are in \`bench/results/\` (not committed) and below.
+
+\`\`\`json
+${JSON.stringify(report.results, null, 2)}
+\`\`\`
+
+Reproduce: \`npm run bench\` (about 20 minutes on 2 cores; \`-- --quick\` checks the harness in 2).
+`,
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[bench] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,95 @@
+import { GROUP, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
+import type { ControlPlane } from '@guitars/testenv';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { createGuitars, forEachLimit, guitarRefs } from '../guitars.js';
+import { deleteGuitars, freshNamespaces } from './controller.js';
+
+export const CONCURRENCIES = [4, 8, 16, 32, 64];
+
+export interface CeilingResult {
+  guitars: number;
+  bestConcurrency: number;
+  patchesPerSecond: number;
+  /** Patches per second seen at each concurrency during the sweep. */
+  sweep: Record<string, number>;
+}
+
+/**
+ * Scenario 2, the apiserver's own ceiling: the same review patches the controller sends (JSON
+ * merge patch of spec.review, spec.comment and the reviewed-brand annotation, with the
+ * resourceVersion precondition), issued by a bare client at its best concurrency, no controller.
+ */
+export async function reviewCeiling(plane: ControlPlane, n: number): Promise<CeilingResult> {
+  const kc = plane.adminConfig();
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const namespaces = await freshNamespaces(plane, 'ceiling');
+  try {
+    const refs = guitarRefs('ceiling', n, namespaces);
+    await createGuitars(kc, refs);
+    const patch = (namespace: string, name: string, resourceVersion: string | undefined, comment: string) =>
+      api.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace,
+          name,
+          fieldManager: 'bench',
+          body: {
+            metadata: {
+              ...(resourceVersion ? { resourceVersion } : {}),
+              annotations: { [REVIEWED_BRAND_ANNOTATION]: 'fender' },
+            },
+            spec: { review: true, comment },
+          },
+        },
+        options,
+      );
+
+    // The sweep patches a sample again and again, each time with a new comment so that every
+    // patch is a real write; it picks the concurrency the main run uses.
+    const sample = refs.slice(0, Math.min(n, 1000));
+    const sweep: Record<string, number> = {};
+    for (const concurrency of CONCURRENCIES) {
+      const start = performance.now();
+      await forEachLimit(sample, concurrency, (r) =>
+        patch(r.namespace, r.name, undefined, `sweep ${concurrency}`).then(),
+      );
+      sweep[String(concurrency)] = sample.length / ((performance.now() - start) / 1000);
+    }
+    const best = CONCURRENCIES.reduce((a, b) => ((sweep[String(b)] ?? 0) > (sweep[String(a)] ?? 0) ? b : a));
+
+    // The main run: every guitar patched once, from its current resourceVersion, as the controller does.
+    const versions = new Map<string, string>();
+    for (const namespace of namespaces) {
+      const list = (await api.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+      })) as {
+        items: Array<{ metadata: { name: string; resourceVersion: string } }>;
+      };
+      for (const item of list.items)
+        versions.set(`${namespace}/${item.metadata.name}`, item.metadata.resourceVersion);
+    }
+    const start = performance.now();
+    await forEachLimit(refs, best, (r) =>
+      patch(
+        r.namespace,
+        r.name,
+        versions.get(`${r.namespace}/${r.name}`),
+        'this is a great instrument',
+      ).then(),
+    );
+    return {
+      guitars: n,
+      bestConcurrency: best,
+      patchesPerSecond: n / ((performance.now() - start) / 1000),
+      sweep,
+    };
+  } finally {
+    await deleteGuitars(plane, namespaces);
+  }
+}

@@ -1,0 +1,163 @@
+import { GROUP, PLURAL, VERSION } from '@guitars/shared';
+import type { ControlPlane } from '@guitars/testenv';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { apiserverRequests, delta, REVIEW_WRITES } from '../apiserver-metrics.js';
+import { type AppProcess, controllerPortEnv, startApp } from '../app-process.js';
+import { createGuitars, type GuitarRef, guitarRefs, ReviewWatcher } from '../guitars.js';
+import { cpuSeconds, memoryMb } from '../process-stats.js';
+import { quantile } from '../stats.js';
+
+export const NAMESPACES_PER_RUN = 4;
+
+export function startController(plane: ControlPlane): Promise<AppProcess> {
+  return startApp(
+    '@guitars/controller',
+    {
+      KUBECONFIG: plane.info.kubeconfigPath,
+      CONTROLLER_LEADER_ELECT: 'false',
+      CONTROLLER_INSTALL_CRD: 'false',
+      LOG_LEVEL: 'info',
+    },
+    controllerPortEnv,
+  );
+}
+
+export async function freshNamespaces(plane: ControlPlane, prefix: string): Promise<string[]> {
+  return Promise.all(Array.from({ length: NAMESPACES_PER_RUN }, () => plane.createNamespace(prefix)));
+}
+
+/** Deletes a run's guitars (namespaces never finish deleting here, but a collection delete does). */
+export async function deleteGuitars(plane: ControlPlane, namespaces: readonly string[]): Promise<void> {
+  const api = plane.adminConfig().makeApiClient(CustomObjectsApi);
+  await Promise.all(
+    namespaces.map((namespace) =>
+      api.deleteCollectionNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+      }),
+    ),
+  );
+}
+
+const keysOf = (refs: readonly GuitarRef[]) => refs.map((r) => `${r.namespace}/${r.name}`);
+const reviewTimeout = (n: number) => Math.max(120_000, n * 30);
+
+export interface BurstResult {
+  guitars: number;
+  createSeconds: number;
+  /** First create sent to last review seen. */
+  totalSeconds: number;
+  reviewsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  apiserverWritesPerReview: number;
+  controllerCpuSeconds: number;
+  controllerPeakRssMb: number;
+}
+
+/** Scenario 1: N guitars created as fast as the apiserver takes them, the controller running. */
+export async function controllerBurst(plane: ControlPlane, n: number): Promise<BurstResult> {
+  const namespaces = await freshNamespaces(plane, 'burst');
+  const refs = guitarRefs('burst', n, namespaces);
+  const watcher = new ReviewWatcher(plane.adminConfig());
+  await watcher.start();
+  const controller = await startController(plane);
+  try {
+    const cpuBefore = cpuSeconds(controller.pid);
+    const requestsBefore = await apiserverRequests(plane);
+    const start = performance.now();
+    const sentAt = await createGuitars(plane.adminConfig(), refs);
+    const created = performance.now();
+    const keys = keysOf(refs);
+    await watcher.waitForAll(keys, reviewTimeout(n));
+    const done = Math.max(...keys.map((k) => watcher.reviewedAt.get(k) as number));
+    const requestsAfter = await apiserverRequests(plane);
+    const latencies = keys.map((k) => (watcher.reviewedAt.get(k) as number) - (sentAt.get(k) as number));
+    return {
+      guitars: n,
+      createSeconds: (created - start) / 1000,
+      totalSeconds: (done - start) / 1000,
+      reviewsPerSecond: n / ((done - start) / 1000),
+      latencyP50Ms: quantile(latencies, 0.5),
+      latencyP99Ms: quantile(latencies, 0.99),
+      apiserverWritesPerReview: delta(requestsBefore, requestsAfter, REVIEW_WRITES) / n,
+      controllerCpuSeconds: cpuSeconds(controller.pid) - cpuBefore,
+      controllerPeakRssMb: memoryMb(controller.pid).peak,
+    };
+  } finally {
+    await controller.stop();
+    await watcher.stop();
+    await deleteGuitars(plane, namespaces);
+  }
+}
+
+export interface BacklogResult {
+  guitars: number;
+  /** Reviews per second between the first and the last review of a backlog. */
+  reviewsPerSecond: number;
+  /** Controller process start to its cache synced (/readyz), with the backlog in the cluster. */
+  startupToSyncedSeconds: number;
+  controllerRssMb: number;
+}
+
+/**
+ * N unreviewed guitars waiting, then the controller starts: its pure review throughput (compared
+ * with the bare client's ceiling), its startup with N guitars to list, and its memory with N
+ * guitars cached.
+ */
+export async function controllerBacklog(plane: ControlPlane, n: number): Promise<BacklogResult> {
+  const namespaces = await freshNamespaces(plane, 'backlog');
+  const refs = guitarRefs('backlog', n, namespaces);
+  await createGuitars(plane.adminConfig(), refs);
+  const watcher = new ReviewWatcher(plane.adminConfig());
+  await watcher.start();
+  const controller = await startController(plane);
+  try {
+    const keys = keysOf(refs);
+    await watcher.waitForAll(keys, reviewTimeout(n));
+    const times = keys.map((k) => watcher.reviewedAt.get(k) as number);
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    return {
+      guitars: n,
+      reviewsPerSecond: (n - 1) / ((last - first) / 1000),
+      startupToSyncedSeconds: (controller.readyAt - controller.spawnedAt) / 1000,
+      controllerRssMb: memoryMb(controller.pid).rss,
+    };
+  } finally {
+    await controller.stop();
+    await watcher.stop();
+    await deleteGuitars(plane, namespaces);
+  }
+}
+
+export interface IdleResult {
+  guitars: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+/** Scenario 3: guitars created one at a time; create-to-review latency as a watcher sees it. */
+export async function idleLatency(plane: ControlPlane, n: number): Promise<IdleResult> {
+  const namespaces = await freshNamespaces(plane, 'idle');
+  const refs = guitarRefs('idle', n, namespaces.slice(0, 1));
+  const watcher = new ReviewWatcher(plane.adminConfig());
+  await watcher.start();
+  const controller = await startController(plane);
+  try {
+    const latencies: number[] = [];
+    for (const ref of refs) {
+      const sentAt = await createGuitars(plane.adminConfig(), [ref], 1);
+      const key = `${ref.namespace}/${ref.name}`;
+      await watcher.waitForAll([key], 10_000);
+      latencies.push((watcher.reviewedAt.get(key) as number) - (sentAt.get(key) as number));
+    }
+    return { guitars: n, latencyP50Ms: quantile(latencies, 0.5), latencyP99Ms: quantile(latencies, 0.99) };
+  } finally {
+    await controller.stop();
+    await watcher.stop();
+    await deleteGuitars(plane, namespaces);
+  }
+}

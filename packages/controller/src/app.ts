@@ -1,0 +1,163 @@
+import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { ControllerConfig } from './config.js';
+import { Controller } from './controller.js';
+import { installCrd } from './crd-install.js';
+import { EventRecorder } from './events.js';
+import { LeaderElector } from './leader-election.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { guitarPatcher } from './patch.js';
+import { close, createProbesServer, listen } from './probes-server.js';
+import { defaultControllerRateLimiter } from './rate-limiter.js';
+import { reconciler } from './reconcile.js';
+import { type ReviewPolicy, reviewer } from './review-policy.js';
+import { WorkQueue } from './work-queue.js';
+
+export const COMPONENT = 'guitars-controller';
+
+export interface ControllerAppDeps {
+  config: ControllerConfig;
+  kc: KubeConfig;
+  logger: Logger;
+  policy: ReviewPolicy;
+}
+
+export interface ControllerApp {
+  /** The port serving /healthz, /readyz and /metrics. */
+  probePort: number;
+  metrics: Metrics;
+  ready(): boolean;
+  /** Graceful stop: no new work, reviews in flight finished, events flushed, lease released. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the controller from its dependencies: probes, CRD install, informer → queue → workers →
+ * reconcile → patch, events, and leader election. main (index.ts) and the tests share it.
+ */
+export async function startControllerApp(deps: ControllerAppDeps): Promise<ControllerApp> {
+  const { config, kc, logger, policy } = deps;
+  const metrics = createMetrics();
+  const starting = new AbortController();
+
+  const informer = new GuitarInformer(kc, {
+    namespace: config.namespace,
+    labelSelector: config.labelSelector,
+    minBackoffMs: 500,
+    // client-go's reflector goes up to 30 s; 10 s resumes sooner after an outage, still no tight loop.
+    maxBackoffMs: 10_000,
+  });
+  const server = createProbesServer({ ready: () => informer.hasSynced(), registry: metrics.registry });
+  const probePort = await listen(server, config.probeHost, config.probePort);
+  logger.info({ port: probePort, host: config.probeHost }, 'serving /healthz, /readyz and /metrics');
+
+  informer.onError((err, retryInMs) => {
+    metrics.watchRestarts.inc();
+    const failure = describeWatchError(err);
+    // A 404 on the list is the CRD missing: the likeliest mistake with --install-crd=false.
+    const hint =
+      failure.status === 404
+        ? 'is the Guitar CRD installed? Apply k8s/base/crd.yaml, or run with --install-crd=true'
+        : undefined;
+    logger.warn({ ...failure, retryInMs, hint }, 'guitar list/watch failed; restarting with backoff');
+  });
+  informer.onSyncChange((synced) => {
+    metrics.cacheSynced.set(synced ? 1 : 0);
+    logger.info(
+      { synced, guitars: informer.list().length },
+      synced ? 'guitar cache in sync' : 'guitar cache out of sync',
+    );
+  });
+
+  const queue = new WorkQueue(defaultControllerRateLimiter(), {
+    onAdd: () => metrics.queueAdds.inc(),
+    onDepthChange: (depth) => metrics.queueDepth.set(depth),
+  });
+  const recorder = new EventRecorder(kc.makeApiClient(CoreV1Api), logger, metrics, {
+    component: COMPONENT,
+    instance: config.identity,
+    qps: config.eventQps,
+    burst: config.eventBurst,
+  });
+  const controller = new Controller({
+    source: informer,
+    queue,
+    reconcile: reconciler({
+      get: (namespace, name) => informer.get(namespace, name),
+      patch: guitarPatcher(kc.makeApiClient(CustomObjectsApi)),
+      review: reviewer(policy),
+      recorder,
+      logger,
+      metrics,
+    }),
+    logger,
+    metrics,
+    workers: config.workers,
+  });
+
+  // Workers start once the cache has synced (client-go's WaitForCacheSync), and only as leader.
+  let leadership = 0;
+  const lead = () => {
+    const term = ++leadership;
+    metrics.leader.set(1);
+    metrics.leaderTransitions.inc();
+    void informer.waitForSync().then(() => {
+      if (term === leadership && !starting.signal.aborted) controller.startWorkers();
+    });
+  };
+  const standBy = async () => {
+    leadership += 1;
+    metrics.leader.set(0);
+    await controller.stopWorkers();
+  };
+
+  let elector: LeaderElector | undefined;
+  const campaign = () => {
+    if (!config.leaderElect) return lead();
+    const namespace = config.leaderElectionNamespace ?? contextNamespace(kc) ?? 'default';
+    elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), logger, {
+      namespace,
+      name: config.leaderElectionId,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+    });
+    logger.info(
+      { identity: config.identity, lease: `${namespace}/${config.leaderElectionId}` },
+      'campaigning for leadership',
+    );
+    elector.run({ onStartedLeading: lead, onStoppedLeading: () => void standBy() });
+  };
+
+  // The CRD install (which waits out an unreachable apiserver) runs in the background, so the
+  // probes answer and a stop is honoured meanwhile; the informer and the campaign follow it.
+  void (config.installCrd ? installCrd(kc, logger, starting.signal) : Promise.resolve()).then(() => {
+    if (starting.signal.aborted) return;
+    void informer.start();
+    campaign();
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    starting.abort();
+    const deadline = Date.now() + config.shutdownTimeoutMs;
+    // Stop work before giving up the lease, so two replicas never review at once.
+    if (elector) await elector.stop(standBy);
+    else await standBy();
+    queue.shutDown();
+    await recorder.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
+    await informer.stop();
+    await close(server);
+  };
+
+  return {
+    probePort,
+    metrics,
+    ready: () => informer.hasSynced(),
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { createLogger, type Guitar } from '@guitars/shared';
+import { Cluster, waitFor } from '@guitars/testenv';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, inject, it } from 'vitest';
+import { EventRecorder } from './events.js';
+import { createMetrics } from './metrics.js';
+import { sumSamples } from './test-support/controller-process.js';
+
+const cluster = new Cluster(inject('testenv'));
+const core = cluster.adminConfig().makeApiClient(CoreV1Api);
+const silent = createLogger('test', { write: () => {} });
+
+const guitar = (namespace: string, name: string): Guitar => ({
+  apiVersion: 'kool.karmalabs.local/v1',
+  kind: 'Guitar',
+  metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '1' },
+  spec: { brand: 'fender' },
+});
+
+function recorder(options: Partial<{ qps: number; burst: number; maxQueued: number }> = {}) {
+  const metrics = createMetrics();
+  const rec = new EventRecorder(core, silent, metrics, {
+    component: 'guitars-controller',
+    instance: 'test-1',
+    qps: 100,
+    burst: 100,
+    ...options,
+  });
+  const count = async (result: string) =>
+    sumSamples(await metrics.registry.metrics(), 'guitars_events_total', { result });
+  return { rec, count };
+}
+
+const eventsIn = async (namespace: string) => (await core.listNamespacedEvent({ namespace })).items;
+
+describe('EventRecorder', () => {
+  it('creates a core/v1 event pointing at the guitar', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec } = recorder();
+    rec.record(guitar(namespace, 'strat'), 'Normal', 'Reviewed', 'Brand "fender": great');
+    await waitFor('event', async () => (await eventsIn(namespace)).length === 1, 10_000);
+    const [event] = await eventsIn(namespace);
+    expect(event).toMatchObject({
+      involvedObject: {
+        kind: 'Guitar',
+        name: 'strat',
+        namespace,
+        uid: 'uid-strat',
+        apiVersion: 'kool.karmalabs.local/v1',
+      },
+      type: 'Normal',
+      reason: 'Reviewed',
+      message: 'Brand "fender": great',
+      count: 1,
+      source: { component: 'guitars-controller', host: 'test-1' },
+      reportingComponent: 'guitars-controller',
+      reportingInstance: 'test-1',
+    });
+    expect(event?.metadata.name).toMatch(/^strat\.[0-9a-f]+$/);
+  });
+
+  it('counts up an identical event instead of creating another, as client-go does', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec, count } = recorder();
+    for (let i = 0; i < 3; i++) rec.record(guitar(namespace, 'lp'), 'Normal', 'Reviewed', 'same words');
+    rec.record(guitar(namespace, 'lp'), 'Normal', 'Reviewed', 'other words');
+    await waitFor(
+      'events',
+      async () => (await count('created')) === 2 && (await count('aggregated')) === 2,
+      10_000,
+    );
+    const events = await eventsIn(namespace);
+    expect(events.map((e) => [e.message, e.count]).sort()).toEqual([
+      ['other words', 1],
+      ['same words', 3],
+    ]);
+  });
+
+  it('cuts a very long guitar name to a valid event name', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec, count } = recorder();
+    const name = `${'a'.repeat(235)}-${'b'.repeat(17)}`;
+    rec.record(guitar(namespace, name), 'Normal', 'Reviewed', 'long');
+    await waitFor('created', async () => (await count('created')) === 1, 10_000);
+    const [event] = await eventsIn(namespace);
+    expect(event?.metadata.name?.length).toBeLessThanOrEqual(253);
+    expect(event?.involvedObject.name).toBe(name);
+  });
+
+  it('rate-limits a burst: sends at qps after the burst, drops beyond its queue, never blocks the caller', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec, count } = recorder({ qps: 5, burst: 5, maxQueued: 10 });
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) rec.record(guitar(namespace, `g${i}`), 'Normal', 'Reviewed', 'burst');
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(await count('dropped')).toBe(10);
+    await waitFor('burst sent', async () => (await count('created')) === 5, 5_000);
+    // The other five follow at 5 a second.
+    expect(await count('created')).toBeLessThan(10);
+    await waitFor('rest sent', async () => (await count('created')) === 10, 5_000);
+  });
+
+  it('limits events per guitar: 25, then one per 5 minutes (client-go’s spam filter)', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec, count } = recorder({ qps: 1000, burst: 1000 });
+    for (let i = 0; i < 30; i++) rec.record(guitar(namespace, 'busy'), 'Normal', 'Reviewed', `review ${i}`);
+    expect(await count('dropped')).toBe(5);
+    await waitFor('sent', async () => (await count('created')) === 25, 10_000);
+  });
+
+  it('flushes what is queued on stop, within a deadline, then takes no more', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const { rec, count } = recorder({ qps: 1, burst: 2 });
+    for (let i = 0; i < 5; i++) rec.record(guitar(namespace, `f${i}`), 'Normal', 'Reviewed', 'flush');
+    await rec.flush(300);
+    expect(await count('created')).toBe(2);
+    expect(await count('dropped')).toBe(3);
+    rec.record(guitar(namespace, 'late'), 'Normal', 'Reviewed', 'too late');
+    expect(rec.pending()).toBe(0);
+  });
+});
