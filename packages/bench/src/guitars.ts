@@ -1,4 +1,4 @@
-import { API_VERSION, GROUP, GuitarInformer, KIND, PLURAL, VERSION } from '@guitars/shared';
+import { API_VERSION, GROUP, GuitarInformer, KIND, PLURAL, PooledKubeConfig, VERSION } from '@guitars/shared';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 
 export const BRANDS = [
@@ -122,4 +122,15 @@ export class ReviewWatcher {
       check();
     });
   }
+}
+
+/**
+ * The benchmark's own admin client, with one connection pool like the apps have (client-node
+ * alone opens a TLS connection per request), so the bare-client ceiling is not held back by
+ * handshakes the controller does not pay.
+ */
+export function pooledAdmin(plane: { info: { kubeconfigPath: string } }): KubeConfig {
+  const kc = new PooledKubeConfig();
+  kc.loadFromFile(plane.info.kubeconfigPath);
+  return kc;
 }

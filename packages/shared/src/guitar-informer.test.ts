@@ -34,6 +34,8 @@ describe('GuitarInformer', () => {
       await informer.start();
       expect(informer.hasSynced()).toBe(true);
       expect(informer.get(namespace, 'before-start')).toBeDefined();
+      // Listed objects are cached without managedFields, which the apiserver always sends.
+      expect(informer.get(namespace, 'before-start')?.metadata?.managedFields).toBeUndefined();
 
       await create('while-watching');
       await waitFor(
@@ -41,6 +43,8 @@ describe('GuitarInformer', () => {
         async () => added.includes('while-watching'),
         10_000,
       );
+      // So are watched ones.
+      expect(informer.get(namespace, 'while-watching')?.metadata?.managedFields).toBeUndefined();
 
       await plane.stopApiserver();
       await waitFor('the informer to notice', async () => !informer.hasSynced(), 20_000);

@@ -67,6 +67,7 @@ export class GuitarInformer {
             plural: PLURAL,
             labelSelector,
           }))) as KubernetesListObject<KubernetesObject>;
+      for (const item of result.items) trimForCache(item);
       // ListWatch files the items into its cache right after this promise settles, in a
       // microtask; a macrotask later the cache holds the whole list.
       setImmediate(() => {
@@ -181,13 +182,27 @@ class ObservedWatch extends Watch {
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     let failed = false;
-    const controller = await super.watch(path, queryParams, callback, (err: unknown) => {
+    const trimmed = (phase: string, apiObj: unknown, watchObj?: unknown) => {
+      trimForCache(apiObj);
+      callback(phase, apiObj, watchObj);
+    };
+    const controller = await super.watch(path, queryParams, trimmed, (err: unknown) => {
       if (err) failed = true;
       done(err);
     });
     if (!failed) this.connectedHook();
     return controller;
   }
+}
+
+/**
+ * Drops what no consumer of the cache reads before it is cached, like client-go's
+ * TransformStripManagedFields: managedFields is the largest part of a guitar (one entry per
+ * writer, the creator and the controller at least) and would be held for every cached guitar.
+ */
+export function trimForCache(obj: unknown): void {
+  const metadata = (obj as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  if (metadata && typeof metadata === 'object') delete metadata.managedFields;
 }
 
 /** A short description of an informer failure, for logs. */

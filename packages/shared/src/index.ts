@@ -4,3 +4,4 @@ export * from './guitar.js';
 export * from './guitar-informer.js';
 export * from './kube-client.js';
 export * from './logger.js';
+export * from './pooled-kube-config.js';

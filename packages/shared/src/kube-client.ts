@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from './pooled-kube-config.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -33,7 +34,8 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): {
   source: KubeConfigSource;
 } {
   const env = options.env ?? process.env;
-  const kc = new KubeConfig();
+  // One connection pool for all requests, not a TLS handshake per request (see PooledKubeConfig).
+  const kc = new PooledKubeConfig();
   const tried: string[] = [];
 
   if (env.KUBERNETES_SERVICE_HOST) {

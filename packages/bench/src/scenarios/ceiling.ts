@@ -1,7 +1,7 @@
 import { GROUP, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
 import type { ControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { createGuitars, forEachLimit, guitarRefs } from '../guitars.js';
+import { createGuitars, forEachLimit, guitarRefs, pooledAdmin } from '../guitars.js';
 import { deleteGuitars, freshNamespaces } from './controller.js';
 
 export const CONCURRENCIES = [4, 8, 16, 32, 64];
@@ -20,7 +20,7 @@ export interface CeilingResult {
  * resourceVersion precondition), issued by a bare client at its best concurrency, no controller.
  */
 export async function reviewCeiling(plane: ControlPlane, n: number): Promise<CeilingResult> {
-  const kc = plane.adminConfig();
+  const kc = pooledAdmin(plane);
   const api = kc.makeApiClient(CustomObjectsApi);
   const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const namespaces = await freshNamespaces(plane, 'ceiling');

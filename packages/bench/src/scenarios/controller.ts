@@ -3,7 +3,7 @@ import type { ControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { apiserverRequests, delta, REVIEW_WRITES } from '../apiserver-metrics.js';
 import { type AppProcess, controllerPortEnv, startApp } from '../app-process.js';
-import { createGuitars, type GuitarRef, guitarRefs, ReviewWatcher } from '../guitars.js';
+import { createGuitars, type GuitarRef, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { quantile } from '../stats.js';
 
@@ -28,7 +28,7 @@ export async function freshNamespaces(plane: ControlPlane, prefix: string): Prom
 
 /** Deletes a run's guitars (namespaces never finish deleting here, but a collection delete does). */
 export async function deleteGuitars(plane: ControlPlane, namespaces: readonly string[]): Promise<void> {
-  const api = plane.adminConfig().makeApiClient(CustomObjectsApi);
+  const api = pooledAdmin(plane).makeApiClient(CustomObjectsApi);
   await Promise.all(
     namespaces.map((namespace) =>
       api.deleteCollectionNamespacedCustomObject({
@@ -61,14 +61,14 @@ export interface BurstResult {
 export async function controllerBurst(plane: ControlPlane, n: number): Promise<BurstResult> {
   const namespaces = await freshNamespaces(plane, 'burst');
   const refs = guitarRefs('burst', n, namespaces);
-  const watcher = new ReviewWatcher(plane.adminConfig());
+  const watcher = new ReviewWatcher(pooledAdmin(plane));
   await watcher.start();
   const controller = await startController(plane);
   try {
     const cpuBefore = cpuSeconds(controller.pid);
     const requestsBefore = await apiserverRequests(plane);
     const start = performance.now();
-    const sentAt = await createGuitars(plane.adminConfig(), refs);
+    const sentAt = await createGuitars(pooledAdmin(plane), refs);
     const created = performance.now();
     const keys = keysOf(refs);
     await watcher.waitForAll(keys, reviewTimeout(n));
@@ -110,8 +110,8 @@ export interface BacklogResult {
 export async function controllerBacklog(plane: ControlPlane, n: number): Promise<BacklogResult> {
   const namespaces = await freshNamespaces(plane, 'backlog');
   const refs = guitarRefs('backlog', n, namespaces);
-  await createGuitars(plane.adminConfig(), refs);
-  const watcher = new ReviewWatcher(plane.adminConfig());
+  await createGuitars(pooledAdmin(plane), refs);
+  const watcher = new ReviewWatcher(pooledAdmin(plane));
   await watcher.start();
   const controller = await startController(plane);
   try {
@@ -143,13 +143,14 @@ export interface IdleResult {
 export async function idleLatency(plane: ControlPlane, n: number): Promise<IdleResult> {
   const namespaces = await freshNamespaces(plane, 'idle');
   const refs = guitarRefs('idle', n, namespaces.slice(0, 1));
-  const watcher = new ReviewWatcher(plane.adminConfig());
+  const watcher = new ReviewWatcher(pooledAdmin(plane));
   await watcher.start();
   const controller = await startController(plane);
   try {
     const latencies: number[] = [];
+    const kc = pooledAdmin(plane);
     for (const ref of refs) {
-      const sentAt = await createGuitars(plane.adminConfig(), [ref], 1);
+      const sentAt = await createGuitars(kc, [ref], 1);
       const key = `${ref.namespace}/${ref.name}`;
       await watcher.waitForAll([key], 10_000);
       latencies.push((watcher.reviewedAt.get(key) as number) - (sentAt.get(key) as number));

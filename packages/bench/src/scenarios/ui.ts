@@ -1,7 +1,7 @@
 import type { ControlPlane } from '@guitars/testenv';
 import autocannon from 'autocannon';
 import { startApp, uiPortEnv } from '../app-process.js';
-import { createGuitars, guitarRefs } from '../guitars.js';
+import { createGuitars, guitarRefs, pooledAdmin } from '../guitars.js';
 import { memoryMb } from '../process-stats.js';
 import { deleteGuitars, freshNamespaces } from './controller.js';
 
@@ -37,7 +37,7 @@ async function load(url: string): Promise<{ rps: number; p99: number }> {
  */
 export async function uiLoad(plane: ControlPlane, n: number): Promise<UiResult> {
   const namespaces = await freshNamespaces(plane, 'ui');
-  await createGuitars(plane.adminConfig(), guitarRefs('ui', n, namespaces));
+  await createGuitars(pooledAdmin(plane), guitarRefs('ui', n, namespaces));
   const env = { KUBECONFIG: plane.info.kubeconfigPath };
   try {
     const ui = await startApp('@guitars/ui', env, uiPortEnv);
