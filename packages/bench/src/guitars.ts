@@ -1,4 +1,4 @@
-import { API_VERSION, GROUP, GuitarInformer, KIND, PLURAL, PooledKubeConfig, VERSION } from '@guitars/shared';
+import { API_VERSION, GROUP, GuitarInformer, KIND, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 
 export const BRANDS = [
@@ -125,12 +125,10 @@ export class ReviewWatcher {
 }
 
 /**
- * The benchmark's own admin client, with one connection pool like the apps have (client-node
- * alone opens a TLS connection per request), so the bare-client ceiling is not held back by
- * handshakes the controller does not pay.
+ * The benchmark's own admin client, from the apps' client factory, so it shares their one
+ * connection pool per cluster and user (client-node alone opens a TLS connection per request) and
+ * the bare-client ceiling is not held back by handshakes the controller does not pay.
  */
 export function pooledAdmin(plane: { info: { kubeconfigPath: string } }): KubeConfig {
-  const kc = new PooledKubeConfig();
-  kc.loadFromFile(plane.info.kubeconfigPath);
-  return kc;
+  return loadKubeConfig({ env: { KUBECONFIG: plane.info.kubeconfigPath } }).kc;
 }

@@ -61,14 +61,15 @@ export interface BurstResult {
 export async function controllerBurst(plane: ControlPlane, n: number): Promise<BurstResult> {
   const namespaces = await freshNamespaces(plane, 'burst');
   const refs = guitarRefs('burst', n, namespaces);
-  const watcher = new ReviewWatcher(pooledAdmin(plane));
+  const kc = pooledAdmin(plane);
+  const watcher = new ReviewWatcher(kc);
   await watcher.start();
   const controller = await startController(plane);
   try {
     const cpuBefore = cpuSeconds(controller.pid);
     const requestsBefore = await apiserverRequests(plane);
     const start = performance.now();
-    const sentAt = await createGuitars(pooledAdmin(plane), refs);
+    const sentAt = await createGuitars(kc, refs);
     const created = performance.now();
     const keys = keysOf(refs);
     await watcher.waitForAll(keys, reviewTimeout(n));
@@ -110,8 +111,9 @@ export interface BacklogResult {
 export async function controllerBacklog(plane: ControlPlane, n: number): Promise<BacklogResult> {
   const namespaces = await freshNamespaces(plane, 'backlog');
   const refs = guitarRefs('backlog', n, namespaces);
-  await createGuitars(pooledAdmin(plane), refs);
-  const watcher = new ReviewWatcher(pooledAdmin(plane));
+  const kc = pooledAdmin(plane);
+  await createGuitars(kc, refs);
+  const watcher = new ReviewWatcher(kc);
   await watcher.start();
   const controller = await startController(plane);
   try {
@@ -143,12 +145,12 @@ export interface IdleResult {
 export async function idleLatency(plane: ControlPlane, n: number): Promise<IdleResult> {
   const namespaces = await freshNamespaces(plane, 'idle');
   const refs = guitarRefs('idle', n, namespaces.slice(0, 1));
-  const watcher = new ReviewWatcher(pooledAdmin(plane));
+  const kc = pooledAdmin(plane);
+  const watcher = new ReviewWatcher(kc);
   await watcher.start();
   const controller = await startController(plane);
   try {
     const latencies: number[] = [];
-    const kc = pooledAdmin(plane);
     for (const ref of refs) {
       const sentAt = await createGuitars(kc, [ref], 1);
       const key = `${ref.namespace}/${ref.name}`;
