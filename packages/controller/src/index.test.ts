@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGuitarCrd } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ControllerProcess } from './test-support/controller-process.js';
+import { CONTROLLER_MAIN, ControllerProcess } from './test-support/controller-process.js';
 import { createGuitars, waitAllReviewed } from './test-support/guitars.js';
 
 const cluster = new Cluster(inject('testenv'));
@@ -101,6 +102,36 @@ describe('guitars-controller (the built program)', () => {
       expect(proc.logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
     },
   );
+
+  it('is one bundle that runs on its own: no node_modules, the CRD manifest inside', async () => {
+    const source = readFileSync(CONTROLLER_MAIN, 'utf8');
+    // Its import statements name Node's built-ins only: no other module of dist/, no package.
+    const imports = [...source.matchAll(/(?:^|[;\n])import\s*(?:[\w$\s{},*]+?from\s*)?["']([^"']+)["']/g)];
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.map((m) => m[1] ?? '').filter((i) => !isBuiltin(i))).toEqual([]);
+    expect(source.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // Alone in a folder, far from node_modules and packages/shared/crd, as in the image (whose
+    // package.json says "type": "module").
+    const alone = mkdtempSync(join(tmpdir(), 'controller-bundle-'));
+    copyFileSync(CONTROLLER_MAIN, join(alone, 'index.js'));
+    copyFileSync(new URL('../package.json', import.meta.url), join(alone, 'package.json'));
+    const namespace = await cluster.createNamespace('bundle');
+    await createGuitars(kc, namespace, [{ name: 'alone', spec: { brand: 'gibson' } }]);
+    const proc = await ControllerProcess.start(
+      'bundle',
+      ['--install-crd=true', `--namespace=${namespace}`, '--leader-elect=false'],
+      env,
+      { main: join(alone, 'index.js') },
+    );
+    running.push(proc);
+    // It compared the installed CRD with the manifest it carries (another test may have marked
+    // the installed one older meanwhile: then it upgraded it).
+    await proc.waitForLog('the CRD checked', (l) =>
+      /^CRD guitars\.kool\.karmalabs\.local (unchanged|updated)$/.test(l.msg),
+    );
+    await waitAllReviewed(kc, namespace, 1, 15_000);
+    expect(proc.logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
+  });
 
   it('keeps watching across the 30 s watch timeout of a quiet cluster, silently', async () => {
     const namespace = await cluster.createNamespace('quiet');

@@ -14,6 +14,13 @@ export const CRD_MANIFEST_PATH = fileURLToPath(
   new URL('../crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
+/**
+ * The manifest's text, put in by scripts/bundle.ts (esbuild `define`) when an app is bundled: in
+ * a bundle, import.meta.url is the app's dist/index.js, so CRD_MANIFEST_PATH points nowhere, and
+ * the image ships no packages/shared. Unbundled (tests, tsc output), it stays undefined.
+ */
+declare const __GUITAR_CRD_YAML__: string | undefined;
+
 /** Raised with every change to the manifest, so an older installed CRD is recognised and upgraded. */
 export const CRD_REVISION_ANNOTATION = 'kool.karmalabs.local/crd-revision';
 
@@ -26,7 +33,9 @@ let cached: V1CustomResourceDefinition | undefined;
  * dropped on the way to the apiserver.
  */
 export function guitarCrd(): V1CustomResourceDefinition {
-  cached ??= loadYaml<V1CustomResourceDefinition>(readFileSync(CRD_MANIFEST_PATH, 'utf8'));
+  cached ??= loadYaml<V1CustomResourceDefinition>(
+    typeof __GUITAR_CRD_YAML__ === 'string' ? __GUITAR_CRD_YAML__ : readFileSync(CRD_MANIFEST_PATH, 'utf8'),
+  );
   return structuredClone(cached);
 }
 

@@ -45,7 +45,7 @@ describe('the ui process (dist/index.js)', () => {
 
   beforeAll(async () => {
     if (!existsSync(ENTRY))
-      throw new Error(`${ENTRY} is missing: build first (npx tsc -p tsconfig.build.json)`);
+      throw new Error(`${ENTRY} is missing: build first (npm run build: tsc, then the bundle)`);
     await prepareCluster(cluster);
   });
 
@@ -69,6 +69,11 @@ describe('the ui process (dist/index.js)', () => {
       source: 'kubeconfig',
     });
     expect(logs.find((l) => l.msg === 'guitar UI listening')).toMatchObject({ name: 'guitars-ui' });
+    // dist/index.js is one bundle: it still finds views/ and public/ beside dist/.
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('</html>');
+    expect((await fetch(`${url}/static/app.css`)).status).toBe(200);
 
     // A browser following live updates must not hold the shutdown up.
     const events = await fetch(`${url}/events`);

@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@guitars/testenv';
 
-/** The built controller, as a pod would run it. Tests build first (turbo's test depends on build). */
+/**
+ * The built controller, as a pod would run it: one bundle (scripts/bundle.ts). Tests build first
+ * (turbo's test depends on build).
+ */
 export const CONTROLLER_MAIN = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string };
@@ -52,9 +55,10 @@ export class ControllerProcess {
     name: string,
     args: string[],
     env: Record<string, string | undefined>,
-    options: { waitForPort?: boolean } = {},
+    options: { waitForPort?: boolean; main?: string } = {},
   ): Promise<ControllerProcess> {
-    const child = spawn(process.execPath, [CONTROLLER_MAIN, '--probe-bind-address=127.0.0.1:0', ...args], {
+    const main = options.main ?? CONTROLLER_MAIN;
+    const child = spawn(process.execPath, [main, '--probe-bind-address=127.0.0.1:0', ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
