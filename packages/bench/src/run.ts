@@ -240,6 +240,8 @@ ${rows}
 
 ![benchmark chart](performance.svg)
 
+What limits the targets not met, with the profiles behind it: [performance-analysis.md](performance-analysis.md).
+
 The full numbers of this run are in \`bench/results/\` (not committed) and below.
 
 \`\`\`json
