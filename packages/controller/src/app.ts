@@ -1,5 +1,5 @@
 import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ControllerConfig } from './config.js';
 import { Controller } from './controller.js';
 import { installCrd } from './crd-install.js';
@@ -84,7 +84,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     queue,
     reconcile: reconciler({
       get: (namespace, name) => informer.get(namespace, name),
-      patch: guitarPatcher(kc.makeApiClient(CustomObjectsApi)),
+      patch: guitarPatcher(kc),
       review: reviewer(policy),
       recorder,
       logger,

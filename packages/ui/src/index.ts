@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8's heap settings must be in place before anything allocates.
+import '@guitars/shared/small-heap';
 import { createLogger, loadKubeConfig } from '@guitars/shared';
 import { loadConfig } from './config.js';
 import { startUi } from './start.js';

@@ -1,6 +1,6 @@
-import { GROUP, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
+import { GROUP, KubeHttp, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
 import type { ControlPlane } from '@guitars/testenv';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createGuitars, forEachLimit, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { deleteGuitars, freshNamespaces } from './controller.js';
 
@@ -25,7 +25,8 @@ export interface CeilingResult {
 export async function reviewCeiling(plane: ControlPlane, n: number): Promise<CeilingResult> {
   const kc = pooledAdmin(plane);
   const api = kc.makeApiClient(CustomObjectsApi);
-  const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  // The controller's own transport for its review patch (KubeHttp), so that only the reviewer differs.
+  const client = new KubeHttp(kc);
   const namespaces = await freshNamespaces(plane, 'ceiling');
   const watcher = new ReviewWatcher(kc);
   try {
@@ -33,24 +34,19 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
     await createGuitars(kc, refs);
     await watcher.start();
     const patch = (namespace: string, name: string, resourceVersion: string | undefined, comment: string) =>
-      api.patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace,
-          name,
-          fieldManager: 'bench',
-          body: {
-            metadata: {
-              ...(resourceVersion ? { resourceVersion } : {}),
-              annotations: { [REVIEWED_BRAND_ANNOTATION]: 'fender' },
-            },
-            spec: { review: true, comment },
+      client.request({
+        method: 'PATCH',
+        path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}/${name}`,
+        query: { fieldManager: 'bench' },
+        body: {
+          metadata: {
+            ...(resourceVersion ? { resourceVersion } : {}),
+            annotations: { [REVIEWED_BRAND_ANNOTATION]: 'fender' },
           },
+          spec: { review: true, comment },
         },
-        options,
-      );
+        contentType: 'application/merge-patch+json',
+      });
 
     // The sweep patches a sample again and again, each time with a new comment so that every
     // patch is a real write; it picks the concurrency the main run uses.
@@ -95,6 +91,7 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
       sweep,
     };
   } finally {
+    client.close();
     await watcher.stop();
     await deleteGuitars(plane, namespaces);
   }
