@@ -1,4 +1,12 @@
-import { GROUP, type Guitar, KubeHttp, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
+import {
+  GROUP,
+  type Guitar,
+  guitarPath,
+  KubeHttp,
+  PLURAL,
+  REVIEWED_BRAND_ANNOTATION,
+  VERSION,
+} from '@guitars/shared';
 import {
   CustomObjectsApi,
   type KubeConfig,
@@ -60,9 +68,6 @@ export function guitarPatcher(kc: KubeConfig): PatchGuitar {
     ? leanPatcher(new KubeHttp(kc))
     : clientNodePatcher(kc.makeApiClient(CustomObjectsApi));
 }
-
-const guitarPath = (namespace: string, name: string) =>
-  `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
 
 export function leanPatcher(client: KubeHttp): PatchGuitar {
   return (namespace, name, patch) =>

@@ -7,7 +7,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { apiMessage, apiStatus } from './api-errors.js';
-import { GROUP, PLURAL, VERSION } from './guitar.js';
+import { GROUP, guitarPath, PLURAL, VERSION } from './guitar.js';
 
 export interface GuitarInformerOptions {
   /** Watch one namespace; all namespaces when absent. */
@@ -49,9 +49,7 @@ export class GuitarInformer {
     this.backoffMs = this.minBackoffMs;
     const api = kc.makeApiClient(CustomObjectsApi);
     const { namespace, labelSelector } = options;
-    const path = namespace
-      ? `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`
-      : `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+    const path = guitarPath(namespace);
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const result = (await (namespace
         ? api.listNamespacedCustomObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guitarKey, guitarProblem, isGuitar, splitKey } from './guitar.js';
+import { guitarKey, guitarPath, guitarProblem, isGuitar, splitKey } from './guitar.js';
 
 const meta = { name: 'strat', namespace: 'music' };
 
@@ -31,5 +31,14 @@ describe('keys', () => {
     const key = guitarKey({ metadata: meta });
     expect(key).toBe('music/strat');
     expect(splitKey(key)).toEqual(meta);
+  });
+});
+
+describe('guitarPath', () => {
+  it('names all guitars, one namespace’s, or one guitar, escaping what it is given', () => {
+    expect(guitarPath()).toBe('/apis/kool.karmalabs.local/v1/guitars');
+    expect(guitarPath('shop')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars');
+    expect(guitarPath('shop', 'strat')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars/strat');
+    expect(guitarPath('a/b', 'c?d')).toBe('/apis/kool.karmalabs.local/v1/namespaces/a%2Fb/guitars/c%3Fd');
   });
 });

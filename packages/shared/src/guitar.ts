@@ -17,6 +17,16 @@ export const CRD_NAME = `${PLURAL}.${GROUP}`;
  */
 export const REVIEWED_BRAND_ANNOTATION = `${GROUP}/reviewed-brand`;
 
+/**
+ * The REST path of guitars: all namespaces without arguments, one namespace's collection, or one
+ * guitar. For clients that build requests themselves (the informer's watch, KubeHttp calls).
+ */
+export function guitarPath(namespace?: string, name?: string): string {
+  if (namespace === undefined) return `/apis/${GROUP}/${VERSION}/${PLURAL}`;
+  const collection = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
 export interface GuitarSpec {
   /** The guitar's maker, e.g. "fender". Required by the schema. */
   brand: string;

@@ -1,4 +1,4 @@
-import { GROUP, KubeHttp, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
+import { GROUP, guitarPath, KubeHttp, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
 import type { ControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createGuitars, forEachLimit, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
@@ -36,7 +36,7 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
     const patch = (namespace: string, name: string, resourceVersion: string | undefined, comment: string) =>
       client.request({
         method: 'PATCH',
-        path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}/${name}`,
+        path: guitarPath(namespace, name),
         query: { fieldManager: 'bench' },
         body: {
           metadata: {
