@@ -1,5 +1,5 @@
-import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
-import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { contextNamespace, describeWatchError, GuitarInformer, KubeHttp, type Logger } from '@guitars/shared';
+import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ControllerConfig } from './config.js';
 import { Controller } from './controller.js';
 import { installCrd } from './crd-install.js';
@@ -73,7 +73,9 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     onAdd: () => metrics.queueAdds.inc(),
     onDepthChange: (depth) => metrics.queueDepth.set(depth),
   });
-  const recorder = new EventRecorder(kc.makeApiClient(CoreV1Api), logger, metrics, {
+  // One KubeHttp, one keep-alive pool, for the two hot writes: review patches and events.
+  const http = new KubeHttp(kc);
+  const recorder = new EventRecorder(http, logger, metrics, {
     component: COMPONENT,
     instance: config.identity,
     qps: config.eventQps,
@@ -84,7 +86,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     queue,
     reconcile: reconciler({
       get: (namespace, name) => informer.get(namespace, name),
-      patch: guitarPatcher(kc),
+      patch: guitarPatcher(http),
       review: reviewer(policy),
       recorder,
       logger,
@@ -147,6 +149,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     else await standBy();
     queue.shutDown();
     await recorder.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
+    // No review is in flight and no event is queued: nothing uses the pool any more.
+    http.close();
     await informer.stop();
     await close(server);
   };

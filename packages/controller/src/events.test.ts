@@ -1,13 +1,17 @@
-import { createLogger, type Guitar } from '@guitars/shared';
+import { createLogger, type Guitar, KubeHttp } from '@guitars/shared';
 import { Cluster, waitFor } from '@guitars/testenv';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { EventRecorder } from './events.js';
 import { createMetrics } from './metrics.js';
 import { sumSamples } from './test-support/controller-process.js';
 
 const cluster = new Cluster(inject('testenv'));
-const core = cluster.adminConfig().makeApiClient(CoreV1Api);
+const admin = cluster.adminConfig();
+const core = admin.makeApiClient(CoreV1Api);
+// The controller's transport for events, as app.ts builds it.
+const http = new KubeHttp(admin);
+afterAll(() => http.close());
 const silent = createLogger('test', { write: () => {} });
 
 const guitar = (namespace: string, name: string): Guitar => ({
@@ -17,9 +21,12 @@ const guitar = (namespace: string, name: string): Guitar => ({
   spec: { brand: 'fender' },
 });
 
-function recorder(options: Partial<{ qps: number; burst: number; maxQueued: number }> = {}) {
+function recorder(
+  options: Partial<{ qps: number; burst: number; maxQueued: number; now: () => number }> = {},
+  logger = silent,
+) {
   const metrics = createMetrics();
-  const rec = new EventRecorder(core, silent, metrics, {
+  const rec = new EventRecorder(http, logger, metrics, {
     component: 'guitars-controller',
     instance: 'test-1',
     qps: 100,
@@ -74,6 +81,69 @@ describe('EventRecorder', () => {
       ['other words', 1],
       ['same words', 3],
     ]);
+  });
+
+  it('kubectl shows a counted-up event with its timestamps and object', async () => {
+    const namespace = await cluster.createNamespace('events');
+    // Milliseconds, which the apiserver must parse (RFC 3339) and then keeps to the second.
+    let clock = Date.parse('2025-01-02T03:04:05.678Z');
+    const { rec, count } = recorder({ now: () => clock });
+    rec.record(guitar(namespace, 'tele'), 'Normal', 'Reviewed', 'Brand "fender": great');
+    await waitFor('created', async () => (await count('created')) === 1, 10_000);
+    clock += 90_000;
+    rec.record(guitar(namespace, 'tele'), 'Normal', 'Reviewed', 'Brand "fender": great');
+    await waitFor('aggregated', async () => (await count('aggregated')) === 1, 10_000);
+
+    const out = await cluster.kubectlOk(['get', 'events', '-n', namespace, '-o', 'json']);
+    // As kubectl prints it: timestamps are strings here, not client-node's Dates.
+    const items = (JSON.parse(out) as { items: Array<{ metadata: { name: string } }> }).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      involvedObject: {
+        apiVersion: 'kool.karmalabs.local/v1',
+        kind: 'Guitar',
+        namespace,
+        name: 'tele',
+        uid: 'uid-tele',
+        resourceVersion: '1',
+      },
+      type: 'Normal',
+      reason: 'Reviewed',
+      message: 'Brand "fender": great',
+      count: 2,
+      firstTimestamp: '2025-01-02T03:04:05Z',
+      lastTimestamp: '2025-01-02T03:05:35Z',
+    });
+    const name = items[0]?.metadata.name ?? '';
+    const described = await cluster.kubectlOk(['describe', 'event', name, '-n', namespace]);
+    expect(described).toMatch(/Count:\s+2\n/);
+    expect(described).toMatch(/First Timestamp:\s+2025-01-02T03:04:05Z\n/);
+    expect(described).toMatch(/Last Timestamp:\s+2025-01-02T03:05:35Z\n/);
+  });
+
+  it('counts a failed write, logs it once, and creates the event afresh next time', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('test', { write: (l: string) => void lines.push(JSON.parse(l)) }, 'logger');
+    const { rec, count } = recorder({}, logger);
+    const g = guitar(namespace, 'sg');
+    rec.record(g, 'Normal', 'Reviewed', 'gone soon');
+    await waitFor('created', async () => (await count('created')) === 1, 10_000);
+    const [created] = await eventsIn(namespace);
+    await core.deleteNamespacedEvent({ namespace, name: created?.metadata.name ?? '' });
+
+    // The count-up finds no event: a 404, read from KubeHttp's ApiException like client-node's.
+    rec.record(g, 'Normal', 'Reviewed', 'gone soon');
+    await waitFor('failed', async () => (await count('failed')) === 1, 10_000);
+    const warnings = lines.filter((l) => l.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ status: 404, namespace, name: 'sg', event: created?.metadata.name });
+    expect(warnings[0]?.msg).toMatch(/^could not write event: .*not found/);
+
+    rec.record(g, 'Normal', 'Reviewed', 'gone soon');
+    await waitFor('created again', async () => (await count('created')) === 2, 10_000);
+    const events = await eventsIn(namespace);
+    expect(events.map((e) => [e.message, e.count])).toEqual([['gone soon', 1]]);
   });
 
   it('cuts a very long guitar name to a valid event name', async () => {

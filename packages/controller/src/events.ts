@@ -1,15 +1,22 @@
-import { apiMessage, apiStatus, type Logger } from '@guitars/shared';
-import {
-  type CoreV1Api,
-  type CoreV1Event,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { apiMessage, apiStatus, type KubeHttp, type Logger } from '@guitars/shared';
+import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Metrics } from './metrics.js';
 import { BucketRateLimiter, type Now } from './rate-limiter.js';
 
 export type EventType = 'Normal' | 'Warning';
+
+/**
+ * How the recorder reaches the apiserver: shared's KubeHttp, a lean node:https client (during a
+ * burst of reviews, events are on the hot path too). Failures are client-node's ApiException,
+ * which apiStatus and apiMessage read.
+ */
+export type EventClient = Pick<KubeHttp, 'request'>;
+
+/** The REST path of core/v1 events: one namespace's collection, or one event. */
+function eventPath(namespace: string, name?: string): string {
+  const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
 
 export interface EventRecorderOptions {
   /** source.component and reportingComponent, e.g. guitars-controller. */
@@ -38,8 +45,6 @@ interface Pending {
 const PER_OBJECT_BURST = 25;
 const PER_OBJECT_QPS = 1 / 300;
 const MAX_CORRELATED = 4096;
-// client-node sends JSON Patch unless told otherwise.
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 // Event names are DNS subdomains (≤ 253); leave room for ".<16 hex digits>".
 const MAX_NAME_PREFIX = 253 - 17;
 
@@ -66,7 +71,7 @@ export class EventRecorder {
   private sequence = 0n;
 
   constructor(
-    private readonly api: CoreV1Api,
+    private readonly client: EventClient,
     private readonly logger: Logger,
     private readonly metrics: Pick<Metrics, 'events'>,
     private readonly options: EventRecorderOptions,
@@ -197,17 +202,17 @@ export class EventRecorder {
     const { namespace, name, create, countUp, correlationKey } = pending;
     try {
       if (create) {
-        await this.api.createNamespacedEvent({ namespace, body: create });
+        // The timestamps are Dates: JSON gives RFC 3339 with milliseconds (toISOString), as
+        // client-node's serializer did; the apiserver keeps whole seconds.
+        await this.client.request<unknown>({ method: 'POST', path: eventPath(namespace), body: create });
         this.metrics.events.inc({ result: 'created' });
       } else if (countUp) {
-        await this.api.patchNamespacedEvent(
-          {
-            namespace,
-            name: countUp.name,
-            body: { count: countUp.count, lastTimestamp: countUp.lastTimestamp.toISOString() },
-          },
-          mergePatch,
-        );
+        await this.client.request<unknown>({
+          method: 'PATCH',
+          path: eventPath(namespace, countUp.name),
+          body: { count: countUp.count, lastTimestamp: countUp.lastTimestamp.toISOString() },
+          contentType: 'application/merge-patch+json',
+        });
         this.metrics.events.inc({ result: 'aggregated' });
       }
     } catch (err) {

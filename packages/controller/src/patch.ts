@@ -1,19 +1,5 @@
-import {
-  GROUP,
-  type Guitar,
-  guitarPath,
-  KubeHttp,
-  PLURAL,
-  REVIEWED_BRAND_ANNOTATION,
-  VERSION,
-} from '@guitars/shared';
-import {
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { type Guitar, guitarPath, type KubeHttp, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Review } from './review-policy.js';
 
 /** The name the controller's writes carry in managedFields. */
@@ -59,41 +45,16 @@ export function isReviewed(guitar: Guitar, review: Review): boolean {
 export type PatchGuitar = (namespace: string, name: string, patch: ReviewPatch) => Promise<KubernetesObject>;
 
 /**
- * Sends review patches: through shared's KubeHttp (a lean node:https client, about a third of
- * client-node's CPU per request, which on a small node is the apiserver's CPU too), or through
- * client-node when the kubeconfig names a proxy, which KubeHttp does not do.
+ * Sends review patches through shared's KubeHttp: a lean node:https client, about a third of
+ * client-node's CPU per request, which on a small node is the apiserver's CPU too.
  */
-export function guitarPatcher(kc: KubeConfig): PatchGuitar {
-  return KubeHttp.usable(kc)
-    ? leanPatcher(new KubeHttp(kc))
-    : clientNodePatcher(kc.makeApiClient(CustomObjectsApi));
-}
-
-export function leanPatcher(client: KubeHttp): PatchGuitar {
+export function guitarPatcher(client: KubeHttp): PatchGuitar {
   return (namespace, name, patch) =>
     client.request<KubernetesObject>({
       method: 'PATCH',
       path: guitarPath(namespace, name),
       query: { fieldManager: FIELD_MANAGER },
       body: patch,
-      contentType: PatchStrategy.MergePatch,
+      contentType: 'application/merge-patch+json',
     });
-}
-
-/** client-node's generated API, which defaults to JSON Patch: the type is set per call. */
-export function clientNodePatcher(api: CustomObjectsApi): PatchGuitar {
-  const options = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-  return async (namespace, name, patch) =>
-    (await api.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        name,
-        body: patch,
-        fieldManager: FIELD_MANAGER,
-      },
-      options,
-    )) as KubernetesObject;
 }

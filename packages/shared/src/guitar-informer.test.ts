@@ -1,6 +1,6 @@
-import { startControlPlane, waitFor } from '@guitars/testenv';
+import { Cluster, startControlPlane, waitFor } from '@guitars/testenv';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { ensureGuitarCrd } from './crd.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
 import { GuitarInformer } from './guitar-informer.js';
@@ -66,6 +66,36 @@ describe('GuitarInformer', () => {
     } finally {
       await informer.stop();
       await plane.stop();
+    }
+  });
+
+  it('lists in pages, every guitar once, and watches on from the list', async () => {
+    const cluster = new Cluster(inject('testenv'));
+    const kc = cluster.adminConfig();
+    await ensureGuitarCrd(kc);
+    const namespace = await cluster.createNamespace('informer-pages');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const create = (name: string) =>
+      api.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace,
+        body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: { brand: 'gibson' } },
+      });
+    const before = Array.from({ length: 7 }, (_, i) => `page-${i}`);
+    for (const name of before) await create(name);
+    const informer = new GuitarInformer(kc, { namespace, pageSize: 3 });
+    const added: string[] = [];
+    informer.on('add', (obj: KubernetesObject) => added.push(obj.metadata?.name ?? ''));
+    try {
+      await informer.start();
+      expect([...added].sort()).toEqual(before);
+      await create('after-list');
+      await waitFor('the watch to deliver it', async () => added.includes('after-list'), 10_000);
+      expect(added).toHaveLength(8);
+    } finally {
+      await informer.stop();
     }
   });
 });

@@ -1,5 +1,4 @@
 import {
-  CustomObjectsApi,
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
@@ -7,7 +6,8 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { apiMessage, apiStatus } from './api-errors.js';
-import { GROUP, guitarPath, PLURAL, VERSION } from './guitar.js';
+import { guitarPath } from './guitar.js';
+import { KubeHttp } from './kube-http.js';
 
 export interface GuitarInformerOptions {
   /** Watch one namespace; all namespaces when absent. */
@@ -17,6 +17,8 @@ export interface GuitarInformerOptions {
   /** First and largest wait before restarting a failed list or watch. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Guitars per page of the list (client-go's reflector lists 500 at a time). */
+  pageSize?: number;
 }
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -30,9 +32,14 @@ export type InformerEvent = 'add' | 'update' | 'delete';
  * tracks whether the cache is in sync, for readiness probes. Objects are typed KubernetesObject,
  * not Guitar: the cluster may hold objects written before the schema, so consumers check them
  * (see isGuitar).
+ *
+ * The list and the watch go over KubeHttp, not client-node's fetch: a third of the CPU per event,
+ * and the list comes in pages (500 guitars, like client-go's reflector) instead of one body of
+ * 10 MB at 10,000 guitars, which V8 held as one string while it was parsed.
  */
 export class GuitarInformer {
   private readonly listWatch: ListWatch<KubernetesObject>;
+  private readonly http: KubeHttp;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private backoffMs: number;
@@ -47,33 +54,36 @@ export class GuitarInformer {
     this.minBackoffMs = options.minBackoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.backoffMs = this.minBackoffMs;
-    const api = kc.makeApiClient(CustomObjectsApi);
+    this.http = new KubeHttp(kc);
     const { namespace, labelSelector } = options;
+    const pageSize = String(options.pageSize ?? 500);
     const path = guitarPath(namespace);
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const result = (await (namespace
-        ? api.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace,
-            labelSelector,
-          })
-        : api.listClusterCustomObject({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            labelSelector,
-          }))) as KubernetesListObject<KubernetesObject>;
-      for (const item of result.items) trimForCache(item);
+      const items: KubernetesObject[] = [];
+      let page: KubernetesListObject<KubernetesObject>;
+      let token: string | undefined;
+      do {
+        page = await this.http.request<KubernetesListObject<KubernetesObject>>({
+          method: 'GET',
+          path,
+          query: { labelSelector, limit: pageSize, continue: token },
+        });
+        for (const item of page.items) {
+          trimForCache(item);
+          items.push(item);
+        }
+        // The raw JSON's `continue` (client-node's model renames it `_continue`).
+        token = (page.metadata as { continue?: string } | undefined)?.continue;
+      } while (token);
       // ListWatch files the items into its cache right after this promise settles, in a
       // microtask; a macrotask later the cache holds the whole list.
       setImmediate(() => {
         this.listed = true;
       });
-      return result;
+      // Every page is read at the first page's resourceVersion: the list's.
+      return { ...page, items };
     };
-    const watch = new ObservedWatch(kc, () => this.onConnected());
+    const watch = new ObservedWatch(kc, this.http, () => this.onConnected());
     this.listWatch = new ListWatch(path, watch, list, false, labelSelector);
     this.listWatch.on('error', (err: unknown) => this.handleFailure(err));
   }
@@ -91,6 +101,7 @@ export class GuitarInformer {
     clearTimeout(this.restartTimer);
     this.setConnected(false);
     await this.listWatch.stop();
+    this.http.close();
   }
 
   /** True once the first list has landed and the watch is connected; false while restarting. */
@@ -164,10 +175,14 @@ export class GuitarInformer {
   }
 }
 
-/** A Watch that reports each connection that the apiserver accepted. */
+/**
+ * The Watch that ListWatch drives: over KubeHttp, trimming each object before it is cached, and
+ * reporting each connection that the apiserver accepted.
+ */
 class ObservedWatch extends Watch {
   constructor(
     kc: KubeConfig,
+    private readonly http: KubeHttp,
     private readonly connectedHook: () => void,
   ) {
     super(kc);
@@ -184,7 +199,10 @@ class ObservedWatch extends Watch {
       trimForCache(apiObj);
       callback(phase, apiObj, watchObj);
     };
-    const controller = await super.watch(path, queryParams, trimmed, (err: unknown) => {
+    // Bookmarks keep the resourceVersion ListWatch resumes from fresh while nothing changes, so
+    // watching again after a quiet spell does not end in 410 Gone and a relist.
+    const query = { ...queryParams, allowWatchBookmarks: true };
+    const controller = await this.http.watch(path, query, trimmed, (err: unknown) => {
       if (err) failed = true;
       done(err);
     });

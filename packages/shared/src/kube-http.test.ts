@@ -1,4 +1,7 @@
-import { Cluster } from '@guitars/testenv';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { Cluster, waitFor } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { apiMessage, apiStatus } from './api-errors.js';
@@ -89,29 +92,179 @@ describe('KubeHttp', () => {
     }
   });
 
-  it('reports an unreachable apiserver with no status (transient), and is not usable through a proxy', async () => {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
-    const client = new KubeHttp(kc);
+  it('reports an unreachable apiserver with no status (transient)', async () => {
+    const client = new KubeHttp(unreachable());
     const err = await client.request({ method: 'GET', path: '/version' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(apiStatus(err)).toBeUndefined();
-    expect(KubeHttp.usable(kc)).toBe(true);
+  });
 
-    const proxied = new KubeConfig();
-    proxied.loadFromOptions({
-      clusters: [
-        { name: 'c', server: 'https://10.0.0.1', skipTLSVerify: true, proxyUrl: 'http://proxy:3128' },
-      ],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
+  it('watches from a resourceVersion: each change once, in order, until aborted', async () => {
+    const namespace = await cluster.createNamespace('kube-http');
+    const client = new KubeHttp(cluster.adminConfig());
+    const path = `/api/v1/namespaces/${namespace}/configmaps`;
+    try {
+      const first = await client.request<ConfigMap>({
+        method: 'POST',
+        path,
+        body: { metadata: { name: 'a' } },
+      });
+      const seen: string[] = [];
+      const ends: unknown[] = [];
+      const controller = await client.watch(
+        path,
+        { resourceVersion: first.metadata.resourceVersion },
+        (type, object) => seen.push(`${type} ${(object as ConfigMap).metadata.name}`),
+        (err) => ends.push(err),
+      );
+      // Many events in a row, some in one chunk, some split across chunks.
+      for (let i = 0; i < 50; i++)
+        await client.request({
+          method: 'POST',
+          path,
+          body: { metadata: { name: `b${i}` }, data: { n: 'é'.repeat(i * 50) } },
+        });
+      await client.request({ method: 'DELETE', path: `${path}/a` });
+      const expected = [...Array.from({ length: 50 }, (_, i) => `ADDED b${i}`), 'DELETED a'];
+      await waitFor('the watch to deliver every change', async () => seen.length >= expected.length, 10_000);
+      expect(seen).toEqual(expected);
+      expect(ends).toEqual([]);
+      controller.abort();
+      controller.abort();
+      expect(ends).toEqual([null]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('ends a refused or unreachable watch once, with the status and message, before it resolves', async () => {
+    const namespace = await cluster.createNamespace('kube-http');
+    await cluster.ensureServiceAccount(namespace, 'nobody');
+    const { kc } = await cluster.kubeconfigFor(namespace, 'nobody');
+    for (const config of [kc, unreachable()]) {
+      const client = new KubeHttp(config);
+      const ends: unknown[] = [];
+      await client.watch(
+        `/api/v1/namespaces/${namespace}/secrets`,
+        {},
+        () => {},
+        (err) => ends.push(err),
+      );
+      expect(ends).toHaveLength(1);
+      if (config === kc) {
+        expect(apiStatus(ends[0])).toBe(403);
+        expect(apiMessage(ends[0])).toContain('cannot watch resource "secrets"');
+      } else {
+        expect(apiStatus(ends[0])).toBeUndefined();
+      }
+      client.close();
+    }
+  });
+
+  it('ends a watch whose stream breaks (a line that is not JSON, a cut connection) with an error', async () => {
+    // A stand-in apiserver for what a real one does not send: a garbled line, a connection cut.
+    const lines = ['{"type":"ADDED","object":{"metadata":{"name":"one"}}}', '{"type":"ADDED","obj'];
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.includes('cut')) {
+        res.write(`${lines[0]}\n`);
+        setTimeout(() => res.socket?.destroy(), 50);
+      } else {
+        res.end(`${lines[0]}\n${lines[1]}\n`);
+      }
     });
-    expect(KubeHttp.usable(proxied)).toBe(false);
+    await listen(server);
+    const client = new KubeHttp(plainConfig(`http://127.0.0.1:${port(server)}`));
+    try {
+      for (const path of ['/garbled', '/cut']) {
+        const seen: string[] = [];
+        const ends: unknown[] = [];
+        await client.watch(
+          path,
+          {},
+          (type) => seen.push(type),
+          (err) => ends.push(err),
+        );
+        await waitFor('the watch to end', async () => ends.length > 0, 5_000);
+        expect(seen).toEqual(['ADDED']);
+        expect(ends).toHaveLength(1);
+        expect(String(ends[0])).toMatch(
+          path === '/cut' ? /connection was cut/ : /not JSON: \{"type":"ADDED","obj/,
+        );
+      }
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
+  it('goes through the kubeconfig proxy-url, for requests and watches', async () => {
+    // A real HTTP CONNECT proxy, counting the tunnels it opens.
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req, client, head) => {
+      tunnels.push(req.url ?? '');
+      const [host, targetPort] = (req.url ?? '').split(':');
+      const upstream = connect(Number(targetPort), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await listen(proxy);
+    const kc = cluster.adminConfig();
+    const current = kc.getCurrentCluster();
+    if (!current) throw new Error('no current cluster');
+    kc.clusters = kc.clusters.map((c) =>
+      c.name === current.name ? { ...c, proxyUrl: `http://127.0.0.1:${port(proxy)}` } : c,
+    );
+    const namespace = await cluster.createNamespace('kube-http');
+    const client = new KubeHttp(kc);
+    try {
+      const path = `/api/v1/namespaces/${namespace}/configmaps`;
+      const events: string[] = [];
+      const controller = await client.watch(
+        path,
+        {},
+        (type) => events.push(type),
+        () => {},
+      );
+      await client.request({ method: 'POST', path, body: { metadata: { name: 'via-proxy' } } });
+      await waitFor('the watch to see it', async () => events.includes('ADDED'), 10_000);
+      controller.abort();
+      const server = new URL(current.server);
+      expect(tunnels.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(tunnels)).toEqual(new Set([`${server.hostname}:${server.port}`]));
+    } finally {
+      client.close();
+      proxy.close();
+    }
   });
 });
+
+function plainConfig(server: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
+/** Nothing listens on port 1. */
+const unreachable = () => plainConfig('https://127.0.0.1:1');
+
+async function listen(server: Server): Promise<void> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+}
+
+function port(server: Server): number {
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening');
+  return address.port;
+}

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { ApiException, type KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeHttpRequest {
@@ -13,27 +14,37 @@ export interface KubeHttpRequest {
   contentType?: string;
 }
 
+/** One event of a watch stream: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), its object. */
+export type WatchCallback = (type: string, object: unknown, event: unknown) => void;
+
 /** Per-request limit, so that a request lost in a broken connection cannot hold a worker forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * A watch silent for this long is given up with a TimeoutError, so that a connection that died
+ * without a word is noticed. client-node's Watch does the same, and its ListWatch watches again at
+ * once after a TimeoutError.
+ */
+const WATCH_IDLE_TIMEOUT_MS = 30_000;
 
 /**
- * A lean client for the controller's hot write: one JSON request over node:https, with a
- * keep-alive agent (one connection pool) per KubeHttp.
+ * A lean client for the hot paths (the controller's review patch and events, every informer's list
+ * and watch): JSON over node:https with a keep-alive agent (one connection pool) per KubeHttp.
  *
- * Why not client-node's generated API for it: on the 2-core bench machine its request path
+ * Why not client-node's generated API for them: on the 2-core bench machine its request path
  * (undici fetch with WHATWG streams, a cloned request, HTTP/2 stream setup, a new Agent built per
  * request) cost 0.73-0.93 ms of CPU and ~100 KB of garbage per patch; this costs 0.23-0.37 ms, and
  * the CPU it saves goes to the apiserver (docs/performance-analysis.md). Credentials still come
  * from client-node, per request: KubeConfig.applyToHTTPSOptions applies the CA, client
  * certificate, token, exec or auth-provider plugin, and basic auth, as its own WebSocket calls do.
  * Failures are thrown as client-node's ApiException, so apiStatus and apiMessage read them alike.
- *
- * A kubeconfig `proxy-url` is not honoured here: use client-node when one is set (see usable()).
+ * A kubeconfig `proxy-url` is honoured with the proxy agent (HTTP(S) or SOCKS) that client-node's
+ * applyToHTTPSOptions hands out for such a cluster.
  */
 export class KubeHttp {
   private readonly server: URL;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
+  private readonly proxied: boolean;
 
   constructor(private readonly kc: KubeConfig) {
     const cluster = kc.getCurrentCluster();
@@ -41,67 +52,31 @@ export class KubeHttp {
     this.server = new URL(cluster.server);
     this.transport = this.server.protocol === 'http:' ? http : https;
     this.agent = new this.transport.Agent({ keepAlive: true });
-  }
-
-  /** False when the current cluster is reached through a proxy, which this client does not do. */
-  static usable(kc: KubeConfig): boolean {
-    return !kc.getCurrentCluster()?.proxyUrl;
+    this.proxied = Boolean(cluster.proxyUrl);
   }
 
   async request<T>(req: KubeHttpRequest): Promise<T> {
-    const options: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(options);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(req.query ?? {}))
-      if (value !== undefined) query.set(key, value);
-    const search = query.size > 0 ? `?${query}` : '';
-    const headers: http.OutgoingHttpHeaders = {
-      // Authorization, Impersonate-User: client-node sets them as an object, never a raw list.
-      ...(options.headers as http.OutgoingHttpHeaders | undefined),
-      accept: 'application/json',
-      ...(payload === undefined
-        ? {}
-        : {
-            'content-type': req.contentType ?? 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          }),
-    };
+    const options = await this.options(req, payload);
     return new Promise<T>((resolve, reject) => {
-      const outgoing = this.transport.request(
-        {
-          ...options,
-          agent: this.agent,
-          protocol: this.server.protocol,
-          hostname: this.server.hostname,
-          port: this.server.port,
-          // A server URL may carry a path prefix (a proxying front end): keep it.
-          path: `${this.server.pathname.replace(/\/$/, '')}${req.path}${search}`,
-          method: req.method,
-          headers,
-          timeout: REQUEST_TIMEOUT_MS,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) {
-              reject(
-                new ApiException(status, `HTTP ${status} for ${req.method} ${req.path}`, text, flat(res)),
-              );
-              return;
-            }
-            try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
-            } catch (err) {
-              reject(err);
-            }
-          });
-        },
-      );
+      const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            reject(new ApiException(status, `HTTP ${status} for ${req.method} ${req.path}`, text, flat(res)));
+            return;
+          }
+          try {
+            resolve((text ? JSON.parse(text) : undefined) as T);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
       outgoing.on('timeout', () =>
         outgoing.destroy(new Error(`${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
       );
@@ -110,9 +85,146 @@ export class KubeHttp {
     });
   }
 
+  /**
+   * Watches a collection from `query.resourceVersion`, with client-node's Watch.watch contract (its
+   * ListWatch drives this): `callback` for each event of the stream; `done` exactly once, with null
+   * when the apiserver ended the stream or the returned controller aborted it, an ApiException when
+   * the apiserver refused the watch, an Error named TimeoutError after 30 s without a byte, any
+   * other Error when the connection failed or a line was not JSON. The promise settles once the
+   * apiserver has answered (or could not be reached). After an error the caller
+   * watches again from the last resourceVersion it saw, so no event is skipped. Per event this
+   * costs a JSON.parse and little else: no fetch, no web streams, no readline.
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    callback: WatchCallback,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    const params: Record<string, string | undefined> = {};
+    for (const [key, value] of Object.entries(query)) params[key] = value?.toString();
+    params.watch = 'true';
+    const options = await this.options({ method: 'GET', path, query: params }, undefined);
+    const controller = new AbortController();
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    // Like client-node's, the returned promise settles once the apiserver has answered: accepted
+    // (200), or refused or unreachable (done already called).
+    let answered = () => {};
+    const answer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const outgoing = this.transport.request(options);
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      outgoing.destroy();
+      done(err);
+      answered();
+    };
+    const stillAlive = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const err = new Error(`watch ${path}: nothing received for ${WATCH_IDLE_TIMEOUT_MS} ms`);
+        err.name = 'TimeoutError';
+        finish(err);
+      }, WATCH_IDLE_TIMEOUT_MS);
+      timer.unref();
+    };
+    outgoing.on('response', (res) => {
+      stillAlive();
+      const status = res.statusCode ?? 0;
+      if (status !== 200) {
+        // The refusal is a Status object: read it whole, for its message.
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          finish(
+            new ApiException(
+              status,
+              `HTTP ${status} for watch ${path}`,
+              Buffer.concat(chunks).toString('utf8'),
+              flat(res),
+            ),
+          ),
+        );
+        res.on('error', finish);
+        return;
+      }
+      answered();
+      const decoder = new StringDecoder('utf8');
+      let partial = '';
+      res.on('data', (chunk: Buffer) => {
+        stillAlive();
+        const text = partial + decoder.write(chunk);
+        let start = 0;
+        for (let end = text.indexOf('\n'); end !== -1 && !finished; end = text.indexOf('\n', start)) {
+          const line = text.slice(start, end);
+          start = end + 1;
+          if (line.trim() === '') continue;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(line) as { type?: unknown; object?: unknown };
+          } catch {
+            finish(new Error(`watch ${path}: a line of the stream is not JSON: ${line.slice(0, 200)}`));
+            return;
+          }
+          callback(String(event.type), event.object, event);
+        }
+        partial = text.slice(start);
+      });
+      // A connection cut mid-stream fails the response ("aborted"), or closes it without an 'end'.
+      const cut = (cause?: unknown) =>
+        finish(new Error(`watch ${path}: the connection was cut`, cause === undefined ? {} : { cause }));
+      res.on('end', () => finish(null));
+      res.on('error', cut);
+      res.on('close', () => (res.complete ? finish(null) : cut()));
+    });
+    outgoing.on('error', finish);
+    controller.signal.addEventListener('abort', () => finish(null), { once: true });
+    stillAlive();
+    outgoing.end();
+    await answer;
+    return controller;
+  }
+
   /** Closes its connections, idle or not: for a stop, once no request is in flight. */
   close(): void {
     this.agent.destroy();
+  }
+
+  /** Options for one request: the kubeconfig's credentials, this client's pool, the full path. */
+  private async options(req: KubeHttpRequest, payload: string | undefined): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(options);
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query ?? {}))
+      if (value !== undefined) query.set(key, value);
+    const search = query.size > 0 ? `?${query}` : '';
+    return {
+      ...options,
+      // applyToHTTPSOptions hands out client-node's agent for the cluster: through a proxy that is
+      // the proxy's agent, to be used; else our own, which keeps connections alive.
+      agent: this.proxied ? options.agent : this.agent,
+      protocol: this.server.protocol,
+      hostname: this.server.hostname,
+      port: this.server.port,
+      // A server URL may carry a path prefix (a proxying front end): keep it.
+      path: `${this.server.pathname.replace(/\/$/, '')}${req.path}${search}`,
+      method: req.method,
+      headers: {
+        // Authorization, Impersonate-User: client-node sets them as an object, never a raw list.
+        ...(options.headers as http.OutgoingHttpHeaders | undefined),
+        accept: 'application/json',
+        ...(payload === undefined
+          ? {}
+          : {
+              'content-type': req.contentType ?? 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            }),
+      },
+    };
   }
 }
 
