@@ -3,7 +3,7 @@
 // run and stopped with it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureGuitarCrd, loadKubeConfig } from '@guitars/shared';
+import { ensureGuitarCrd, loadKubeConfig, MALLOC_ENV } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { VersionApi } from '@kubernetes/client-node';
 
@@ -35,7 +35,8 @@ function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess
 
 async function main(): Promise<number> {
   let plane: ControlPlane | undefined;
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The glibc malloc settings the images run the apps with; yours win.
+  const env: NodeJS.ProcessEnv = { ...MALLOC_ENV, ...process.env };
   const current = await currentCluster();
   if (current.ok) {
     say(`using the current cluster ${current.server}`);

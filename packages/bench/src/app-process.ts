@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { MALLOC_ENV } from '@guitars/shared';
 import { freePort, waitFor } from '@guitars/testenv';
 
 export interface AppProcess {
@@ -13,9 +14,9 @@ export interface AppProcess {
 }
 
 /**
- * Starts a built app (`node dist/index.js`, as its image does) and waits until /readyz says 200.
- * The apps are built by turbo before the benchmark (`npm run bench`), never run through a
- * dev transpiler.
+ * Starts a built app (`node dist/index.js`, as its image does, with the glibc malloc settings its
+ * image sets) and waits until /readyz says 200. The apps are built by turbo before the benchmark
+ * (`npm run bench`), never run through a dev transpiler.
  */
 export async function startApp(
   pkg: '@guitars/controller' | '@guitars/ui' | URL,
@@ -26,7 +27,7 @@ export async function startApp(
   const port = await freePort();
   const spawnedAt = performance.now();
   const child: ChildProcess = spawn(process.execPath, [entry], {
-    env: { ...process.env, ...env, ...portEnv(port) },
+    env: { ...process.env, ...MALLOC_ENV, ...env, ...portEnv(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MALLOC_ENV } from '@guitars/shared';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import {
@@ -141,6 +142,8 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
     expect(env.NODE_OPTIONS ?? '').not.toContain('--enable-source-maps');
     // OpenShift's arbitrary UID has no home folder of its own.
     expect(env.HOME).toBe('/tmp');
+    // The glibc malloc settings the benchmark and `npm start` run the apps with.
+    expect(env).toMatchObject(MALLOC_ENV);
   });
 
   it('exposes the port the app listens on', () => {

@@ -5,4 +5,5 @@ export * from './guitar-informer.js';
 export * from './kube-client.js';
 export * from './kube-http.js';
 export * from './logger.js';
+export * from './malloc-env.js';
 export * from './pooled-kube-config.js';
