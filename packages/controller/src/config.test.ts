@@ -13,7 +13,7 @@ describe('parseConfig', () => {
     expect(c).toMatchObject({
       namespace: undefined,
       labelSelector: undefined,
-      workers: 16,
+      workers: 32,
       installCrd: true,
       reviewPolicy: undefined,
       probeHost: '0.0.0.0',

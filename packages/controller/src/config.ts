@@ -45,11 +45,12 @@ interface Option {
 // Every option, in --help order; README.md lists the same table.
 /**
  * A review waits mostly on the apiserver's write to etcd, not on this process, so workers (async
- * tasks, not threads) are cheap and in-flight writes are what sets throughput. Measured with
- * 10,000 guitars waiting on the 2-core bench machine: 4 workers 552 reviews/s, 16 workers 662/s
- * with less CPU per review, 32 workers 654/s (docs/performance.md).
+ * tasks, not threads) are cheap and in-flight writes are what sets throughput: etcd commits the
+ * writes in flight together. Measured on the 2-core bench machine (docs/performance-analysis.md):
+ * 10,000 guitars waiting, 4 workers 552 reviews/s, 16 workers 662/s, 32 workers 654/s; 1,000
+ * waiting (the lean transport), medians of 3: 16 workers 555/s, 32 workers 724/s, 64 workers 659/s.
  */
-export const DEFAULT_WORKERS = 16;
+export const DEFAULT_WORKERS = 32;
 
 const OPTIONS = {
   namespace: {
