@@ -1,5 +1,5 @@
 import { contextNamespace, describeWatchError, GuitarInformer, KubeHttp, type Logger } from '@guitars/shared';
-import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControllerConfig } from './config.js';
 import { Controller } from './controller.js';
 import { installCrd } from './crd-install.js';
@@ -73,7 +73,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     onAdd: () => metrics.queueAdds.inc(),
     onDepthChange: (depth) => metrics.queueDepth.set(depth),
   });
-  // One KubeHttp, one keep-alive pool, for the two hot writes: review patches and events.
+  // One KubeHttp, one keep-alive pool, for review patches, events and the lease (renewed every
+  // retry period). With the informer's own, no client-node API call is made in steady state.
   const http = new KubeHttp(kc);
   const recorder = new EventRecorder(http, logger, metrics, {
     component: COMPONENT,
@@ -117,7 +118,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   const campaign = () => {
     if (!config.leaderElect) return lead();
     const namespace = config.leaderElectionNamespace ?? contextNamespace(kc) ?? 'default';
-    elector = new LeaderElector(kc.makeApiClient(CoordinationV1Api), logger, {
+    elector = new LeaderElector(http, logger, {
       namespace,
       name: config.leaderElectionId,
       identity: config.identity,
@@ -149,7 +150,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     else await standBy();
     queue.shutDown();
     await recorder.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
-    // No review is in flight and no event is queued: nothing uses the pool any more.
+    // No review is in flight, no event is queued, the lease is released (elector.stop above):
+    // nothing uses the pool any more.
     http.close();
     await informer.stop();
     await close(server);

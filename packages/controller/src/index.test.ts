@@ -1,10 +1,10 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureGuitarCrd } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { CONTROLLER_MAIN, ControllerProcess } from './test-support/controller-process.js';
 import { createGuitars, waitAllReviewed } from './test-support/guitars.js';
 
@@ -113,6 +113,7 @@ describe('guitars-controller (the built program)', () => {
     // Alone in a folder, far from node_modules and packages/shared/crd, as in the image (whose
     // package.json says "type": "module").
     const alone = mkdtempSync(join(tmpdir(), 'controller-bundle-'));
+    onTestFinished(() => rmSync(alone, { recursive: true, force: true }));
     copyFileSync(CONTROLLER_MAIN, join(alone, 'index.js'));
     copyFileSync(new URL('../package.json', import.meta.url), join(alone, 'package.json'));
     const namespace = await cluster.createNamespace('bundle');
@@ -138,8 +139,8 @@ describe('guitars-controller (the built program)', () => {
     const proc = await start('quiet', [`--namespace=${namespace}`]);
     await proc.waitReady();
     const mark = proc.logs.length;
-    // client-node ends a watch that has been silent for 30 s; the cache must reconnect from
-    // where it was, without a relist storm, an error, or a lapse in readiness.
+    // The informer's watch gives up after 30 s of silence (as client-node's does); the cache must
+    // reconnect from where it was, without a relist storm, an error, or a lapse in readiness.
     await new Promise((resolve) => setTimeout(resolve, 35_000));
     expect((await proc.probe('/readyz')).status).toBe(200);
     const created = Date.now();

@@ -1,31 +1,44 @@
-import { createLogger } from '@guitars/shared';
+import { createLogger, KubeHttp } from '@guitars/shared';
 import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
 import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_WORKERS } from './config.js';
-import { LeaderElector } from './leader-election.js';
+import { LeaderElector, type Lease } from './leader-election.js';
+import type { Now } from './rate-limiter.js';
 import { ControllerProcess } from './test-support/controller-process.js';
 import { expectEachReviewedOnce } from './test-support/faults.js';
 import { createGuitars, listGuitars, manyGuitars, waitAllReviewed } from './test-support/guitars.js';
 
 const cluster = new Cluster(inject('testenv'));
+// An independent reader for the assertions: client-node's generated client, and kubectl.
 const coordination = cluster.adminConfig().makeApiClient(CoordinationV1Api);
 const silent = createLogger('test', { write: () => {} });
 
+/** The test lease as kubectl prints it: times are the apiserver's strings, not client-node's Dates. */
+async function kubectlLease(namespace: string): Promise<Lease> {
+  return JSON.parse(
+    await cluster.kubectlOk(['get', 'lease', 'test-lease', '-n', namespace, '-o', 'json']),
+  ) as Lease;
+}
+
 describe('LeaderElector', () => {
+  // The electors write over KubeHttp, as in the controller.
+  const http = new KubeHttp(cluster.adminConfig());
   const electors: LeaderElector[] = [];
   afterEach(async () => {
     await Promise.all(electors.splice(0).map((e) => e.stop()));
   });
+  afterAll(() => http.close());
 
-  const elector = (namespace: string, identity: string, leaseDurationMs = 3000) => {
-    const e = new LeaderElector(coordination, silent, {
+  const elector = (namespace: string, identity: string, leaseDurationMs = 3000, now?: Now) => {
+    const e = new LeaderElector(http, silent, {
       namespace,
       name: 'test-lease',
       identity,
       leaseDurationMs,
       renewDeadlineMs: 2000,
       retryPeriodMs: 300,
+      now,
     });
     electors.push(e);
     return e;
@@ -100,6 +113,85 @@ describe('LeaderElector', () => {
     expect(waited).toBeLessThan(3_500);
     const lease = await coordination.readNamespacedLease({ namespace, name: 'test-lease' });
     expect(lease.spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 5 });
+    // Taken, not renewed: the acquireTime is b's own.
+    // (client-node's generated client hands MicroTimes back as strings, its type says Date.)
+    expect(new Date(lease.spec?.acquireTime ?? 0).getTime()).toBeGreaterThanOrEqual(now.getTime() + 2_000);
+  });
+
+  it('writes renewTime and acquireTime as MicroTime, 6 digits, which kubectl reads back', async () => {
+    const namespace = await cluster.createNamespace('lease');
+    // The apiserver parses MicroTime with Go's RFC3339Micro layout: a Date's JSON (3 digits) is refused.
+    const refused = await cluster.kubectl(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'test-lease', namespace },
+        spec: { holderIdentity: 'x', renewTime: '2025-01-02T03:04:05.678Z' },
+      }),
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('cannot parse ".678Z" as ".000000"');
+    // A clock from 2025-01-02T03:04:05.678Z that moves by whole seconds: known milliseconds in
+    // every time written, and a renewTime that changes within a few renewals.
+    const start = Date.parse('2025-01-02T03:04:05.678Z');
+    const base = Date.now();
+    const clock = () => start + Math.floor((Date.now() - base) / 1000) * 1000;
+    const a = elector(namespace, 'a', 3000, clock);
+    const sa = track(a);
+    await waitFor('a leads', async () => sa.leading, 5_000);
+    const created = await kubectlLease(namespace);
+    expect(created.spec).toMatchObject({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 3,
+      acquireTime: '2025-01-02T03:04:05.678000Z',
+      leaseTransitions: 0,
+    });
+    expect(created.spec?.renewTime).toMatch(/^2025-01-02T03:04:\d\d\.678000Z$/);
+    // Renewals move renewTime on; acquireTime stays as first written.
+    let renewed: Lease = created;
+    await waitFor(
+      'renewed',
+      async () => {
+        renewed = await kubectlLease(namespace);
+        return renewed.spec?.renewTime !== created.spec?.renewTime;
+      },
+      5_000,
+    );
+    expect(renewed.spec).toMatchObject({
+      holderIdentity: 'a',
+      acquireTime: '2025-01-02T03:04:05.678000Z',
+      leaseTransitions: 0,
+    });
+    expect(renewed.spec?.renewTime).toMatch(/^2025-01-02T03:04:\d\d\.678000Z$/);
+  });
+
+  it('renews at once a lease it held before a restart, written by kubectl, keeping its microseconds', async () => {
+    const namespace = await cluster.createNamespace('lease');
+    // As client-go writes it: microseconds, which a Date could not carry.
+    const acquired = '2025-01-02T03:04:05.123456Z';
+    await cluster.kubectlOk(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'test-lease', namespace },
+        spec: {
+          holderIdentity: 'b',
+          leaseDurationSeconds: 3,
+          acquireTime: acquired,
+          renewTime: acquired,
+          leaseTransitions: 7,
+        },
+      }),
+    });
+    const started = Date.now();
+    const b = elector(namespace, 'b');
+    const sb = track(b);
+    await waitFor('b leads', async () => sb.leading, 5_000);
+    // Its own lease: no waiting for it to expire, no transition counted.
+    expect(Date.now() - started).toBeLessThan(1_500);
+    const lease = await kubectlLease(namespace);
+    expect(lease.spec).toMatchObject({ holderIdentity: 'b', acquireTime: acquired, leaseTransitions: 7 });
+    expect(Date.parse(lease.spec?.renewTime ?? '')).toBeGreaterThanOrEqual(started - 1_000);
   });
 });
 

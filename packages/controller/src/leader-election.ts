@@ -1,6 +1,47 @@
-import { apiMessage, apiStatus, type Logger } from '@guitars/shared';
-import { type CoordinationV1Api, type V1Lease, type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
+import { apiMessage, apiStatus, type KubeHttp, type Logger } from '@guitars/shared';
 import type { Now } from './rate-limiter.js';
+
+/**
+ * How the elector reaches the apiserver: shared's KubeHttp, a lean node:https client. Renewing
+ * every retry period on every replica, through client-node's fetch path it would be the only
+ * client-node call left in steady state, keeping undici's code and objects alive for it alone.
+ * Failures are client-node's ApiException, which apiStatus and apiMessage read.
+ */
+export type LeaseClient = Pick<KubeHttp, 'request'>;
+
+/**
+ * The coordination.k8s.io/v1 Lease fields the elector reads and writes, as raw JSON (client-node's
+ * V1Lease describes them, with Dates where this has strings). acquireTime and renewTime are
+ * MicroTime: RFC 3339 with exactly 6 fractional digits, the layout the apiserver parses them with.
+ */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+export interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+/** The REST path of coordination/v1 leases: one namespace's collection, or one lease. */
+function leasePath(namespace: string, name?: string): string {
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * A MicroTime as the apiserver writes it (Go's RFC3339Micro, 2006-01-02T15:04:05.000000Z07:00):
+ * a Date's JSON has 3 fractional digits, which that layout does not accept.
+ */
+function microTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, -1)}000Z`;
+}
 
 export interface LeaderElectionOptions {
   /** The Lease's namespace and name. */
@@ -39,7 +80,7 @@ export class LeaderElector {
   private readonly now: Now;
   private leading = false;
   private stopped = false;
-  private observed: { resourceVersion: string; spec: V1LeaseSpec } | undefined;
+  private observed: { resourceVersion: string; spec: LeaseSpec } | undefined;
   private observedAt = 0;
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -47,7 +88,7 @@ export class LeaderElector {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly api: CoordinationV1Api,
+    private readonly client: LeaseClient,
     private readonly logger: Logger,
     private readonly options: LeaderElectionOptions,
   ) {
@@ -105,10 +146,10 @@ export class LeaderElector {
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const { namespace, name, identity } = this.options;
+    const { identity } = this.options;
     const now = this.now();
     try {
-      const lease = await this.withDeadline(this.api.readNamespacedLease({ namespace, name }));
+      const lease = await this.withDeadline(this.read());
       const spec = lease.spec ?? {};
       const resourceVersion = lease.metadata?.resourceVersion ?? '';
       if (this.observed?.resourceVersion !== resourceVersion) {
@@ -119,14 +160,14 @@ export class LeaderElector {
       const durationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
       if (holder !== '' && holder !== identity && this.observedAt + durationMs > now) return false;
       const mine = holder === identity;
-      const body: V1Lease = {
-        metadata: { name, namespace, resourceVersion },
-        spec: this.spec(now, {
-          acquireTime: mine && spec.acquireTime ? new V1MicroTime(spec.acquireTime) : new V1MicroTime(now),
-          leaseTransitions: (spec.leaseTransitions ?? 0) + (mine || holder === '' ? 0 : 1),
-        }),
-      };
-      const updated = await this.withDeadline(this.api.replaceNamespacedLease({ namespace, name, body }));
+      const body = this.lease(resourceVersion, {
+        ...this.spec(now),
+        // Kept as the apiserver wrote it (already RFC3339Micro): no round trip through a Date,
+        // which would drop the microseconds another writer (client-go) may have put there.
+        acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (mine || holder === '' ? 0 : 1),
+      });
+      const updated = await this.withDeadline(this.replace(body));
       this.observe(updated, now);
       return true;
     } catch (err) {
@@ -141,13 +182,17 @@ export class LeaderElector {
   }
 
   private async create(now: number): Promise<boolean> {
-    const { namespace, name } = this.options;
+    const { namespace } = this.options;
     try {
-      const body: V1Lease = {
-        metadata: { name, namespace },
-        spec: this.spec(now, { acquireTime: new V1MicroTime(now), leaseTransitions: 0 }),
-      };
-      this.observe(await this.withDeadline(this.api.createNamespacedLease({ namespace, body })), now);
+      const body = this.lease(undefined, {
+        ...this.spec(now),
+        acquireTime: microTime(now),
+        leaseTransitions: 0,
+      });
+      const created = await this.withDeadline(
+        this.client.request<Lease>({ method: 'POST', path: leasePath(namespace), body }),
+      );
+      this.observe(created, now);
       return true;
     } catch (err) {
       if (apiStatus(err) !== 409) {
@@ -164,19 +209,17 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const { namespace, name } = this.options;
     try {
-      const lease = await this.withDeadline(this.api.readNamespacedLease({ namespace, name }));
+      const lease = await this.withDeadline(this.read());
       if (lease.spec?.holderIdentity !== this.options.identity) return;
-      const now = this.now();
-      const body: V1Lease = {
-        metadata: { name, namespace, resourceVersion: lease.metadata?.resourceVersion },
-        spec: {
-          leaseDurationSeconds: 1,
-          renewTime: new V1MicroTime(now),
-          acquireTime: new V1MicroTime(now),
-          leaseTransitions: lease.spec.leaseTransitions ?? 0,
-        },
-      };
-      await this.withDeadline(this.api.replaceNamespacedLease({ namespace, name, body }));
+      const now = microTime(this.now());
+      // No holderIdentity: the replace clears it.
+      const body = this.lease(lease.metadata?.resourceVersion, {
+        leaseDurationSeconds: 1,
+        renewTime: now,
+        acquireTime: now,
+        leaseTransitions: lease.spec.leaseTransitions ?? 0,
+      });
+      await this.withDeadline(this.replace(body));
       this.logger.info(
         { identity: this.options.identity, lease: `${namespace}/${name}` },
         'released the lease',
@@ -189,16 +232,37 @@ export class LeaderElector {
     }
   }
 
-  private spec(now: number, rest: Pick<V1LeaseSpec, 'acquireTime' | 'leaseTransitions'>): V1LeaseSpec {
+  /** The spec of a lease held by this replica, renewed at `now`. */
+  private spec(now: number): LeaseSpec {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.max(1, Math.round(this.options.leaseDurationMs / 1000)),
-      renewTime: new V1MicroTime(now),
-      ...rest,
+      renewTime: microTime(now),
     };
   }
 
-  private observe(lease: V1Lease, now: number): void {
+  /** The whole Lease to create or replace; a replace carries resourceVersion as its lock. */
+  private lease(resourceVersion: string | undefined, spec: LeaseSpec): Lease {
+    const { namespace, name } = this.options;
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace, resourceVersion },
+      spec,
+    };
+  }
+
+  private read(): Promise<Lease> {
+    const { namespace, name } = this.options;
+    return this.client.request<Lease>({ method: 'GET', path: leasePath(namespace, name) });
+  }
+
+  private replace(body: Lease): Promise<Lease> {
+    const { namespace, name } = this.options;
+    return this.client.request<Lease>({ method: 'PUT', path: leasePath(namespace, name), body });
+  }
+
+  private observe(lease: Lease, now: number): void {
     this.observed = { resourceVersion: lease.metadata?.resourceVersion ?? '', spec: lease.spec ?? {} };
     this.observedAt = now;
   }

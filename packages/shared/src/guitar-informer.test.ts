@@ -1,9 +1,22 @@
 import { Cluster, startControlPlane, waitFor } from '@guitars/testenv';
-import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
 import { ensureGuitarCrd } from './crd.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
 import { GuitarInformer } from './guitar-informer.js';
+
+/** Creates guitars of one brand in a namespace, through client-node as any other client would. */
+function guitarCreator(kc: KubeConfig, namespace: string, brand: string) {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  return (name: string) =>
+    api.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: PLURAL,
+      namespace,
+      body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: { brand } },
+    });
+}
 
 describe('GuitarInformer', () => {
   it('syncs, follows changes, and comes back in sync after the apiserver was down', async () => {
@@ -13,15 +26,7 @@ describe('GuitarInformer', () => {
       const kc = plane.adminConfig();
       await ensureGuitarCrd(kc);
       const namespace = await plane.createNamespace('informer');
-      const api = kc.makeApiClient(CustomObjectsApi);
-      const create = (name: string) =>
-        api.createNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          plural: PLURAL,
-          namespace,
-          body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: { brand: 'fender' } },
-        });
+      const create = guitarCreator(kc, namespace, 'fender');
       await create('before-start');
 
       const added: string[] = [];
@@ -74,15 +79,7 @@ describe('GuitarInformer', () => {
     const kc = cluster.adminConfig();
     await ensureGuitarCrd(kc);
     const namespace = await cluster.createNamespace('informer-pages');
-    const api = kc.makeApiClient(CustomObjectsApi);
-    const create = (name: string) =>
-      api.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-        body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec: { brand: 'gibson' } },
-      });
+    const create = guitarCreator(kc, namespace, 'gibson');
     const before = Array.from({ length: 7 }, (_, i) => `page-${i}`);
     for (const name of before) await create(name);
     const informer = new GuitarInformer(kc, { namespace, pageSize: 3 });

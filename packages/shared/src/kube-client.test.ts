@@ -1,13 +1,21 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, kubeconfigYaml } from '@guitars/testenv';
 import { AuthenticationV1Api, VersionApi } from '@kubernetes/client-node';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { contextNamespace, KubeConfigError, loadKubeConfig } from './kube-client.js';
 
 const cluster = new Cluster(inject('testenv'));
-const emptyHome = () => mkdtempSync(join(tmpdir(), 'guitars-home-'));
+const homes: string[] = [];
+const emptyHome = () => {
+  const home = mkdtempSync(join(tmpdir(), 'guitars-home-'));
+  homes.push(home);
+  return home;
+};
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
 
 describe('loadKubeConfig', () => {
   it('uses KUBECONFIG outside a pod and reaches the apiserver', async () => {
