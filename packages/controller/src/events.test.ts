@@ -22,7 +22,13 @@ const guitar = (namespace: string, name: string): Guitar => ({
 });
 
 function recorder(
-  options: Partial<{ qps: number; burst: number; maxQueued: number; now: () => number }> = {},
+  options: Partial<{
+    qps: number;
+    burst: number;
+    maxQueued: number;
+    now: () => number;
+    busy: () => boolean;
+  }> = {},
   logger = silent,
 ) {
   const metrics = createMetrics();
@@ -187,5 +193,25 @@ describe('EventRecorder', () => {
     expect(await count('dropped')).toBe(3);
     rec.record(guitar(namespace, 'late'), 'Normal', 'Reviewed', 'too late');
     expect(rec.pending()).toBe(0);
+  });
+
+  it('waits while the controller is busy reviewing, then sends; a flush does not wait', async () => {
+    const namespace = await cluster.createNamespace('events');
+    let busy = true;
+    const { rec, count } = recorder({ busy: () => busy });
+    rec.record(guitar(namespace, 'held'), 'Normal', 'Reviewed', 'held');
+    // Held for several of its looks at the controller (every 50 ms), none sent.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await count('created')).toBe(0);
+    expect(rec.pending()).toBe(1);
+    busy = false;
+    await waitFor('sent once idle', async () => (await count('created')) === 1, 5_000);
+    expect((await eventsIn(namespace)).map((e) => e.involvedObject.name)).toEqual(['held']);
+
+    busy = true;
+    rec.record(guitar(namespace, 'flushed'), 'Normal', 'Reviewed', 'flushed');
+    await rec.flush(2_000);
+    expect(await count('created')).toBe(2);
+    expect(await count('dropped')).toBe(0);
   });
 });

@@ -28,8 +28,16 @@ export interface EventRecorderOptions {
   burst: number;
   /** Events waiting to be sent beyond which new ones are dropped. */
   maxQueued?: number;
+  /**
+   * True while the controller has reviews waiting: events wait too, so that they never slow the
+   * reviews they describe (their timestamps are those of the reviews). A flush does not wait.
+   */
+  busy?: () => boolean;
   now?: Now;
 }
+
+/** How often a waiting recorder looks again whether the controller is still busy. */
+const BUSY_POLL_MS = 50;
 
 interface Pending {
   namespace: string;
@@ -54,6 +62,8 @@ const MAX_NAME_PREFIX = 253 - 17;
  * - record() never blocks or throws: events go to a bounded queue sent by one loop, rate-limited
  *   over all guitars (qps/burst) so that a burst of reviews is not doubled by a burst of events;
  *   when the queue is full, events are dropped and counted;
+ * - while reviews wait (options.busy), events wait: on a small cluster every write counts, and
+ *   a review matters more than the event that tells of it;
  * - an event identical to a recent one (same guitar, type, reason, message) is not created again:
  *   the existing one's count and lastTimestamp are patched, as client-go's correlator does;
  * - each guitar gets at most 25 events quickly, then one per 5 minutes (client-go's spam filter).
@@ -189,6 +199,8 @@ export class EventRecorder {
     // Start after the caller's synchronous work, so a burst is queued (or dropped) as a whole.
     await Promise.resolve();
     while (this.queue.length > 0) {
+      while (!this.closed && this.options.busy?.())
+        await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
       const wait = this.sendLimiter.when('');
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       // flush() may have dropped the queue while we waited.

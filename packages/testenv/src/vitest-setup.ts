@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterInfo } from './cluster.js';
@@ -21,6 +21,8 @@ interface GlobalSetupContext {
  */
 export default async function setup({ provide }: GlobalSetupContext): Promise<() => Promise<void>> {
   const runDir = mkdtempSync(join(tmpdir(), 'guitars-test-run-'));
+  // As /tmp is: tests run apps as other users (an OpenShift UID), which need it too.
+  chmodSync(runDir, 0o1777);
   process.env.TMPDIR = runDir;
   const removeRunDir = () => rmSync(runDir, { recursive: true, force: true });
   if (process.env.USE_EXISTING_CLUSTER === 'true') {
