@@ -1,4 +1,4 @@
-import { apiMessage, apiStatus, type KubeHttp, type Logger } from '@guitars/shared';
+import { apiMessage, apiStatus, type KubeHttp, type Logger, resourcePath } from '@guitars/shared';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Metrics } from './metrics.js';
 import { BucketRateLimiter, type Now } from './rate-limiter.js';
@@ -13,10 +13,7 @@ export type EventType = 'Normal' | 'Warning';
 export type EventClient = Pick<KubeHttp, 'request'>;
 
 /** The REST path of core/v1 events: one namespace's collection, or one event. */
-function eventPath(namespace: string, name?: string): string {
-  const collection = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
-  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
-}
+const eventPath = (namespace: string, name?: string) => resourcePath('/api/v1', 'events', namespace, name);
 
 export interface EventRecorderOptions {
   /** source.component and reportingComponent, e.g. guitars-controller. */

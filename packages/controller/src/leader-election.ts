@@ -1,4 +1,4 @@
-import { apiMessage, apiStatus, type KubeHttp, type Logger } from '@guitars/shared';
+import { apiMessage, apiStatus, type KubeHttp, type Logger, resourcePath } from '@guitars/shared';
 import type { Now } from './rate-limiter.js';
 
 /**
@@ -30,10 +30,8 @@ export interface Lease {
 }
 
 /** The REST path of coordination/v1 leases: one namespace's collection, or one lease. */
-function leasePath(namespace: string, name?: string): string {
-  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
-  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
-}
+const leasePath = (namespace: string, name?: string) =>
+  resourcePath('/apis/coordination.k8s.io/v1', 'leases', namespace, name);
 
 /**
  * A MicroTime as the apiserver writes it (Go's RFC3339Micro, 2006-01-02T15:04:05.000000Z07:00):

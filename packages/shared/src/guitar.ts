@@ -1,4 +1,5 @@
 import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
+import { resourcePath } from './resource-path.js';
 
 /** The Guitar API, as the original Python sample defined it. */
 export const GROUP = 'kool.karmalabs.local';
@@ -22,9 +23,7 @@ export const REVIEWED_BRAND_ANNOTATION = `${GROUP}/reviewed-brand`;
  * guitar. For clients that build requests themselves (the informer's watch, KubeHttp calls).
  */
 export function guitarPath(namespace?: string, name?: string): string {
-  if (namespace === undefined) return `/apis/${GROUP}/${VERSION}/${PLURAL}`;
-  const collection = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}`;
-  return name === undefined ? collection : `${collection}/${encodeURIComponent(name)}`;
+  return resourcePath(`/apis/${GROUP}/${VERSION}`, PLURAL, namespace, name);
 }
 
 export interface GuitarSpec {

@@ -7,3 +7,4 @@ export * from './kube-http.js';
 export * from './logger.js';
 export * from './malloc-env.js';
 export * from './pooled-kube-config.js';
+export * from './resource-path.js';
