@@ -60,22 +60,13 @@ export class KubeHttp {
     const options = await this.options(req, payload);
     return new Promise<T>((resolve, reject) => {
       const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) {
-            reject(new ApiException(status, `HTTP ${status} for ${req.method} ${req.path}`, text, flat(res)));
-            return;
-          }
-          try {
-            resolve((text ? JSON.parse(text) : undefined) as T);
-          } catch (err) {
-            reject(err);
-          }
-        });
+        bodyOf(res)
+          .then((text) => {
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) throw refusal(res, `${req.method} ${req.path}`, text);
+            return (text ? JSON.parse(text) : undefined) as T;
+          })
+          .then(resolve, reject);
       });
       outgoing.on('timeout', () =>
         outgoing.destroy(new Error(`${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
@@ -107,7 +98,6 @@ export class KubeHttp {
     const options = await this.options({ method: 'GET', path, query: params }, undefined);
     const controller = new AbortController();
     let finished = false;
-    let timer: NodeJS.Timeout | undefined;
     // Like client-node's, the returned promise settles once the apiserver has answered: accepted
     // (200), or refused or unreachable (done already called).
     let answered = () => {};
@@ -118,45 +108,29 @@ export class KubeHttp {
     const finish = (err: unknown) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      clearTimeout(idle);
       outgoing.destroy();
       done(err);
       answered();
     };
-    const stillAlive = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        const err = new Error(`watch ${path}: nothing received for ${WATCH_IDLE_TIMEOUT_MS} ms`);
-        err.name = 'TimeoutError';
-        finish(err);
-      }, WATCH_IDLE_TIMEOUT_MS);
-      timer.unref();
-    };
+    // One timer for the watch's life, pushed back by every chunk (refresh: no new timer per chunk).
+    const idle = setTimeout(() => {
+      const err = new Error(`watch ${path}: nothing received for ${WATCH_IDLE_TIMEOUT_MS} ms`);
+      err.name = 'TimeoutError';
+      finish(err);
+    }, WATCH_IDLE_TIMEOUT_MS).unref();
     outgoing.on('response', (res) => {
-      stillAlive();
-      const status = res.statusCode ?? 0;
-      if (status !== 200) {
+      idle.refresh();
+      if (res.statusCode !== 200) {
         // The refusal is a Status object: read it whole, for its message.
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          finish(
-            new ApiException(
-              status,
-              `HTTP ${status} for watch ${path}`,
-              Buffer.concat(chunks).toString('utf8'),
-              flat(res),
-            ),
-          ),
-        );
-        res.on('error', finish);
+        bodyOf(res).then((text) => finish(refusal(res, `watch ${path}`, text)), finish);
         return;
       }
       answered();
       const decoder = new StringDecoder('utf8');
       let partial = '';
       res.on('data', (chunk: Buffer) => {
-        stillAlive();
+        idle.refresh();
         const text = partial + decoder.write(chunk);
         let start = 0;
         for (let end = text.indexOf('\n'); end !== -1 && !finished; end = text.indexOf('\n', start)) {
@@ -183,7 +157,6 @@ export class KubeHttp {
     });
     outgoing.on('error', finish);
     controller.signal.addEventListener('abort', () => finish(null), { once: true });
-    stillAlive();
     outgoing.end();
     await answer;
     return controller;
@@ -226,6 +199,22 @@ export class KubeHttp {
       },
     };
   }
+}
+
+/** A response's whole body, as text. */
+function bodyOf(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+/** The apiserver's refusal (a Status object in `text`) as client-node's ApiException. */
+function refusal(res: http.IncomingMessage, what: string, text: string): ApiException<string> {
+  const status = res.statusCode ?? 0;
+  return new ApiException(status, `HTTP ${status} for ${what}`, text, flat(res));
 }
 
 function flat(res: http.IncomingMessage): Record<string, string> {
