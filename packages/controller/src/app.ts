@@ -81,8 +81,9 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     instance: config.identity,
     qps: config.eventQps,
     burst: config.eventBurst,
-    // Guitars waiting to be reviewed come first (measured: a backlog of 1,000 went ~18% faster).
-    busy: () => queue.len() > 0,
+    // Reviews come first (measured: a backlog of 1,000 went ~18% faster with events waiting),
+    // those in flight too: else the last reviews of a backlog meet the whole event burst.
+    busy: () => queue.len() > 0 || queue.inFlight() > 0,
   });
   const controller = new Controller({
     source: informer,

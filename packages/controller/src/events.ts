@@ -10,7 +10,7 @@ export type EventType = 'Normal' | 'Warning';
  * burst of reviews, events are on the hot path too). Failures are client-node's ApiException,
  * which apiStatus and apiMessage read.
  */
-export type EventClient = Pick<KubeHttp, 'request'>;
+export type EventClient = Pick<KubeHttp, 'send'>;
 
 /** The REST path of core/v1 events: one namespace's collection, or one event. */
 const eventPath = (namespace: string, name?: string) => resourcePath('/api/v1', 'events', namespace, name);
@@ -213,10 +213,10 @@ export class EventRecorder {
       if (create) {
         // The timestamps are Dates: JSON gives RFC 3339 with milliseconds (toISOString), as
         // client-node's serializer did; the apiserver keeps whole seconds.
-        await this.client.request<unknown>({ method: 'POST', path: eventPath(namespace), body: create });
+        await this.client.send({ method: 'POST', path: eventPath(namespace), body: create });
         this.metrics.events.inc({ result: 'created' });
       } else if (countUp) {
-        await this.client.request<unknown>({
+        await this.client.send({
           method: 'PATCH',
           path: eventPath(namespace, countUp.name),
           body: { count: countUp.count, lastTimestamp: countUp.lastTimestamp.toISOString() },

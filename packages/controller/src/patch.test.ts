@@ -9,7 +9,7 @@ import {
 import { Cluster } from '@guitars/testenv';
 import { describe, expect, inject, it } from 'vitest';
 import { FIELD_MANAGER, guitarPatcher, isReviewed, type ReviewPatch, reviewPatch } from './patch.js';
-import { createGuitars, listGuitars } from './test-support/guitars.js';
+import { createGuitars, getGuitar, listGuitars } from './test-support/guitars.js';
 
 const great = { verdict: 'great', comment: 'this is a great instrument' };
 
@@ -75,7 +75,8 @@ describe('guitarPatcher, against the apiserver', () => {
     const client = new KubeHttp(kc);
     const patch = guitarPatcher(client);
 
-    const written = (await patch(namespace, 'strat', review(version, 'fender'))) as Guitar;
+    await expect(patch(namespace, 'strat', review(version, 'fender'))).resolves.toBeUndefined();
+    const written = await getGuitar(kc, namespace, 'strat');
     expect(written.spec).toEqual({ brand: 'fender', review: true, comment: great.comment });
     expect(written.metadata.managedFields?.map((f) => f.manager)).toContain(FIELD_MANAGER);
     expect(

@@ -25,7 +25,6 @@ function setup(initial: KubernetesObject | undefined, patchError?: unknown) {
     patch: async (_ns, _name, patch) => {
       if (patchError) throw patchError;
       patches.push(patch);
-      return guitar({}, '2');
     },
     review: reviewer(DEFAULT_POLICY),
     recorder: { record: (_obj, type, reason, message) => void events.push(`${type} ${reason} ${message}`) },

@@ -35,7 +35,6 @@ export function reconciler(deps: ReconcilerDeps): Reconcile {
 
   return async (key) => {
     const { namespace, name } = splitKey(key);
-    const log = deps.logger.child({ namespace, name });
     const obj = deps.get(namespace, name);
     if (!obj) {
       writtenOver.delete(key);
@@ -43,7 +42,10 @@ export function reconciler(deps: ReconcilerDeps): Reconcile {
     }
     const problem = guitarProblem(obj);
     if (problem) {
-      log.warn({ resourceVersion: obj.metadata?.resourceVersion, problem }, `guitar skipped: ${problem}`);
+      deps.logger.warn(
+        { namespace, name, resourceVersion: obj.metadata?.resourceVersion, problem },
+        `guitar skipped: ${problem}`,
+      );
       deps.metrics.skipped.inc({ reason: 'invalid' });
       return 'invalid';
     }
@@ -63,7 +65,10 @@ export function reconciler(deps: ReconcilerDeps): Reconcile {
       // 400/422: the apiserver will refuse this write however often it is tried (e.g. an object
       // from before the schema that it no longer accepts). Log it once; a user's edit requeues it.
       if (status === 400 || status === 422) {
-        log.error({ status, err: apiMessage(err) }, `review rejected by the apiserver: ${apiMessage(err)}`);
+        deps.logger.error(
+          { namespace, name, status, err: apiMessage(err) },
+          `review rejected by the apiserver: ${apiMessage(err)}`,
+        );
         deps.metrics.skipped.inc({ reason: 'rejected' });
         return 'rejected';
       }
@@ -71,8 +76,9 @@ export function reconciler(deps: ReconcilerDeps): Reconcile {
     }
     writtenOver.set(key, version);
     deps.metrics.reviews.inc({ verdict: review.verdict });
-    log.info(
-      { brand: guitar.spec.brand, verdict: review.verdict, comment: review.comment },
+    // The guitar's fields on the line itself, not through a child logger: most reconciles log nothing.
+    deps.logger.info(
+      { namespace, name, brand: guitar.spec.brand, verdict: review.verdict, comment: review.comment },
       'guitar reviewed',
     );
     deps.recorder.record(guitar, 'Normal', 'Reviewed', `Brand "${guitar.spec.brand}": ${review.comment}`);

@@ -15,7 +15,7 @@ interface ConfigMap {
 }
 
 describe('KubeHttp', () => {
-  it('creates, merge-patches and reads with the admin client certificate, one connection reused', async () => {
+  it('creates, merge-patches (answer parsed, or dropped by send) and reads with the admin client certificate', async () => {
     const namespace = await cluster.createNamespace('kube-http');
     const client = new KubeHttp(cluster.adminConfig());
     const path = `/api/v1/namespaces/${namespace}/configmaps`;
@@ -34,12 +34,26 @@ describe('KubeHttp', () => {
       expect(
         await cluster.kubectlOk(['get', 'configmap', 'one', '-n', namespace, '-o', 'jsonpath={.data.b}']),
       ).toBe('2');
+      // send(): the same kind of write, its answer dropped; a read shows it landed.
+      await expect(
+        client.send({
+          method: 'PATCH',
+          path: `${path}/one`,
+          body: { data: { c: '3' } },
+          contentType: 'application/merge-patch+json',
+        }),
+      ).resolves.toBeUndefined();
+      expect((await client.request<ConfigMap>({ method: 'GET', path: `${path}/one` })).data).toEqual({
+        a: '1',
+        b: '2',
+        c: '3',
+      });
     } finally {
       client.close();
     }
   });
 
-  it('throws the apiserver’s answer as an ApiException: status and message, for 404 and 409', async () => {
+  it('throws the apiserver’s answer as an ApiException: status and message, for 404 and 409, from request and send', async () => {
     const namespace = await cluster.createNamespace('kube-http');
     const client = new KubeHttp(cluster.adminConfig());
     const path = `/api/v1/namespaces/${namespace}/configmaps`;
@@ -71,6 +85,17 @@ describe('KubeHttp', () => {
         .catch((err: unknown) => err);
       expect(apiStatus(stale)).toBe(409);
       expect(apiMessage(stale)).toMatch(/the object has been modified/);
+      // send() reads a refusal's body for its message as request() does.
+      const staleSend = await client
+        .send({
+          method: 'PATCH',
+          path: `${path}/two`,
+          body: { metadata: { resourceVersion: created.metadata.resourceVersion }, data: { x: '3' } },
+          contentType: 'application/merge-patch+json',
+        })
+        .catch((err: unknown) => err);
+      expect(apiStatus(staleSend)).toBe(409);
+      expect(apiMessage(staleSend)).toMatch(/the object has been modified/);
     } finally {
       client.close();
     }

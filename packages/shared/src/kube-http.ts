@@ -55,18 +55,38 @@ export class KubeHttp {
     this.proxied = Boolean(cluster.proxyUrl);
   }
 
-  async request<T>(req: KubeHttpRequest): Promise<T> {
+  /** A request whose answer is JSON, parsed. */
+  request<T>(req: KubeHttpRequest): Promise<T> {
+    return this.exchange(req, (res) =>
+      bodyOf(res).then((text) => (text ? JSON.parse(text) : undefined) as T),
+    );
+  }
+
+  /**
+   * A write whose answer is not needed (a review patch, an event): it succeeds or throws as
+   * request() does, but a 2xx body is read and dropped, not copied, decoded or parsed. The object
+   * a patch returns is the whole guitar; parsing it cost ~25 us of the controller's CPU per review.
+   */
+  send(req: KubeHttpRequest): Promise<void> {
+    return this.exchange(req, drain);
+  }
+
+  private async exchange<T>(
+    req: KubeHttpRequest,
+    read: (res: http.IncomingMessage) => Promise<T>,
+  ): Promise<T> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     const options = await this.options(req, payload);
     return new Promise<T>((resolve, reject) => {
       const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        bodyOf(res)
-          .then((text) => {
-            const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) throw refusal(res, `${req.method} ${req.path}`, text);
-            return (text ? JSON.parse(text) : undefined) as T;
-          })
-          .then(resolve, reject);
+        const status = res.statusCode ?? 0;
+        const answer =
+          status >= 200 && status < 300
+            ? read(res)
+            : bodyOf(res).then((text) => {
+                throw refusal(res, `${req.method} ${req.path}`, text);
+              });
+        answer.then(resolve, reject);
       });
       outgoing.on('timeout', () =>
         outgoing.destroy(new Error(`${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
@@ -208,6 +228,15 @@ function bodyOf(res: http.IncomingMessage): Promise<string> {
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.on('error', reject);
+  });
+}
+
+/** Reads a response to its end and drops it (the connection goes back to the pool only then). */
+function drain(res: http.IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.on('end', resolve);
+    res.on('error', reject);
+    res.resume();
   });
 }
 
