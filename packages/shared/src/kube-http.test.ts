@@ -1,6 +1,9 @@
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cluster, waitFor } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
@@ -114,6 +117,58 @@ describe('KubeHttp', () => {
       expect(apiMessage(refused)).toContain(`system:serviceaccount:${namespace}:nobody`);
     } finally {
       client.close();
+    }
+  });
+
+  it('reads the credentials once for many requests, and again after a 401', async () => {
+    const namespace = await cluster.createNamespace('kube-http');
+    await cluster.ensureServiceAccount(namespace, 'nobody');
+    // An exec credential plugin whose token is already expired, so that client-node runs it on
+    // every applyToHTTPSOptions; it hands out the token in tokenFile and counts its runs.
+    const dir = mkdtempSync(join(tmpdir(), 'kube-http-exec-'));
+    const tokenFile = join(dir, 'token');
+    const runsFile = join(dir, 'runs');
+    writeFileSync(tokenFile, 'not-a-valid-token');
+    writeFileSync(runsFile, '');
+    const plugin = `const fs = require('node:fs');
+fs.appendFileSync(${JSON.stringify(runsFile)}, 'x');
+process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential',
+  status: { token: fs.readFileSync(${JSON.stringify(tokenFile)}, 'utf8'), expirationTimestamp: '2000-01-01T00:00:00Z' } }));`;
+    const admin = cluster.adminConfig();
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [admin.getCurrentCluster()],
+      users: [
+        {
+          name: 'exec',
+          exec: {
+            apiVersion: 'client.authentication.k8s.io/v1',
+            command: process.execPath,
+            args: ['-e', plugin],
+            interactiveMode: 'Never',
+          },
+        },
+      ],
+      contexts: [{ name: 'exec', cluster: admin.getCurrentCluster()?.name ?? '', user: 'exec' }],
+      currentContext: 'exec',
+    });
+    const runs = () => readFileSync(runsFile, 'utf8').length;
+    const client = new KubeHttp(kc);
+    try {
+      const refused = await client.request({ method: 'GET', path: '/version' }).catch((err: unknown) => err);
+      expect(apiStatus(refused)).toBe(401);
+      expect(runs()).toBe(1);
+      // The plugin now hands out a valid token: the 401 dropped the old one, so the next request
+      // runs the plugin again and gets through; the ones after it reuse that reading.
+      writeFileSync(tokenFile, await cluster.tokenFor(namespace, 'nobody'));
+      for (let i = 0; i < 5; i++)
+        expect(
+          await client.request<{ gitVersion: string }>({ method: 'GET', path: '/version' }),
+        ).toHaveProperty('gitVersion');
+      expect(runs()).toBe(2);
+    } finally {
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

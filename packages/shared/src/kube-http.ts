@@ -17,6 +17,14 @@ export interface KubeHttpRequest {
 /** One event of a watch stream: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), its object. */
 export type WatchCallback = (type: string, object: unknown, event: unknown) => void;
 
+/**
+ * How long one reading of the kubeconfig's credentials serves requests. client-node's
+ * applyToHTTPSOptions reads a CA or certificate file (in a pod: the ServiceAccount CA) and decodes
+ * the embedded ones on every call; client-go loads them once and re-reads a token file every
+ * minute. A 401 drops the reading at once, so an expired exec or file token is replaced by the
+ * next request.
+ */
+const CREDENTIALS_TTL_MS = 10_000;
 /** Per-request limit, so that a request lost in a broken connection cannot hold a worker forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
 /**
@@ -34,8 +42,9 @@ const WATCH_IDLE_TIMEOUT_MS = 30_000;
  * (undici fetch with WHATWG streams, a cloned request, HTTP/2 stream setup, a new Agent built per
  * request) cost 0.73-0.93 ms of CPU and ~100 KB of garbage per patch; this costs 0.23-0.37 ms, and
  * the CPU it saves goes to the apiserver (docs/performance-analysis.md). Credentials still come
- * from client-node, per request: KubeConfig.applyToHTTPSOptions applies the CA, client
- * certificate, token, exec or auth-provider plugin, and basic auth, as its own WebSocket calls do.
+ * from client-node: KubeConfig.applyToHTTPSOptions applies the CA, client certificate, token, exec
+ * or auth-provider plugin, and basic auth, as its own WebSocket calls do; one reading serves 10 s
+ * of requests, and a 401 asks for a new one.
  * Failures are thrown as client-node's ApiException, so apiStatus and apiMessage read them alike.
  * A kubeconfig `proxy-url` is honoured with the proxy agent (HTTP(S) or SOCKS) that client-node's
  * applyToHTTPSOptions hands out for such a cluster.
@@ -45,6 +54,7 @@ export class KubeHttp {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly proxied: boolean;
+  private credentials: { readAt: number; options: Promise<https.RequestOptions> } | undefined;
 
   constructor(private readonly kc: KubeConfig) {
     const cluster = kc.getCurrentCluster();
@@ -80,6 +90,7 @@ export class KubeHttp {
     return new Promise<T>((resolve, reject) => {
       const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
         const status = res.statusCode ?? 0;
+        if (status === 401) this.credentials = undefined;
         const answer =
           status >= 200 && status < 300
             ? read(res)
@@ -142,6 +153,7 @@ export class KubeHttp {
     outgoing.on('response', (res) => {
       idle.refresh();
       if (res.statusCode !== 200) {
+        if (res.statusCode === 401) this.credentials = undefined;
         // The refusal is a Status object: read it whole, for its message.
         bodyOf(res).then((text) => finish(refusal(res, `watch ${path}`, text)), finish);
         return;
@@ -189,8 +201,7 @@ export class KubeHttp {
 
   /** Options for one request: the kubeconfig's credentials, this client's pool, the full path. */
   private async options(req: KubeHttpRequest, payload: string | undefined): Promise<https.RequestOptions> {
-    const options: https.RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(options);
+    const options = await this.credentialOptions();
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(req.query ?? {}))
       if (value !== undefined) query.set(key, value);
@@ -218,6 +229,22 @@ export class KubeHttp {
             }),
       },
     };
+  }
+
+  /** The kubeconfig's CA, client certificate, token or plugin credentials, read at most every 10 s. */
+  private credentialOptions(): Promise<https.RequestOptions> {
+    const now = Date.now();
+    if (!this.credentials || now - this.credentials.readAt >= CREDENTIALS_TTL_MS) {
+      const options: https.RequestOptions = {};
+      const reading = this.kc.applyToHTTPSOptions(options).then(() => options);
+      const credentials = { readAt: now, options: reading };
+      // A failed reading (an exec plugin that failed, a missing file) is tried again next time.
+      reading.catch(() => {
+        if (this.credentials === credentials) this.credentials = undefined;
+      });
+      this.credentials = credentials;
+    }
+    return this.credentials.options;
   }
 }
 
