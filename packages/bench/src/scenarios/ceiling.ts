@@ -2,6 +2,7 @@ import { GROUP, guitarPath, KubeHttp, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION
 import type { ControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createGuitars, forEachLimit, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
+import { appIdentity } from '../identities.js';
 import { deleteGuitars, freshNamespaces } from './controller.js';
 
 export const CONCURRENCIES = [4, 8, 16, 32, 64];
@@ -25,16 +26,18 @@ export interface CeilingResult {
 export async function reviewCeiling(plane: ControlPlane, n: number): Promise<CeilingResult> {
   const kc = pooledAdmin(plane);
   const api = kc.makeApiClient(CustomObjectsApi);
-  // The controller's own transport for its review patch (KubeHttp), so that only the reviewer differs.
-  const client = new KubeHttp(kc);
+  // The controller's own transport for its review patch (KubeHttp) and its identity (its
+  // ServiceAccount: the same authentication and RBAC per patch), so that only the reviewer differs.
+  const client = new KubeHttp((await appIdentity(plane, 'controller')).kc);
   const namespaces = await freshNamespaces(plane, 'ceiling');
   const watcher = new ReviewWatcher(kc);
   try {
     const refs = guitarRefs('ceiling', n, namespaces);
     await createGuitars(kc, refs);
     await watcher.start();
+    // send(), as the controller does: the patched object in the answer is read and dropped.
     const patch = (namespace: string, name: string, resourceVersion: string | undefined, comment: string) =>
-      client.request({
+      client.send({
         method: 'PATCH',
         path: guitarPath(namespace, name),
         query: { fieldManager: 'bench' },
@@ -55,7 +58,7 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
     for (const concurrency of CONCURRENCIES) {
       const start = performance.now();
       await forEachLimit(sample, concurrency, (r) =>
-        patch(r.namespace, r.name, undefined, `sweep ${concurrency}`).then(),
+        patch(r.namespace, r.name, undefined, `sweep ${concurrency}`),
       );
       sweep[String(concurrency)] = sample.length / ((performance.now() - start) / 1000);
     }
@@ -77,12 +80,7 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
     }
     const start = performance.now();
     await forEachLimit(refs, best, (r) =>
-      patch(
-        r.namespace,
-        r.name,
-        versions.get(`${r.namespace}/${r.name}`),
-        'this is a great instrument',
-      ).then(),
+      patch(r.namespace, r.name, versions.get(`${r.namespace}/${r.name}`), 'this is a great instrument'),
     );
     return {
       guitars: n,

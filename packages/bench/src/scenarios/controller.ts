@@ -4,17 +4,22 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { apiserverRequests, delta, REVIEW_WRITES } from '../apiserver-metrics.js';
 import { type AppProcess, controllerPortEnv, startApp } from '../app-process.js';
 import { createGuitars, type GuitarRef, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
+import { appIdentity } from '../identities.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { quantile } from '../stats.js';
 
 export const NAMESPACES_PER_RUN = 4;
 
-export function startController(plane: ControlPlane): Promise<AppProcess> {
+/**
+ * The controller as its Deployment runs it: its ServiceAccount with the RBAC of k8s/base, leader
+ * election on (the lease in its namespace), the CRD installed beforehand, logging at info.
+ */
+export async function startController(plane: ControlPlane): Promise<AppProcess> {
   return startApp(
     '@guitars/controller',
     {
-      KUBECONFIG: plane.info.kubeconfigPath,
-      CONTROLLER_LEADER_ELECT: 'false',
+      KUBECONFIG: (await appIdentity(plane, 'controller')).path,
+      CONTROLLER_LEADER_ELECT: 'true',
       CONTROLLER_INSTALL_CRD: 'false',
       LOG_LEVEL: 'info',
     },

@@ -2,6 +2,7 @@ import type { ControlPlane } from '@guitars/testenv';
 import autocannon from 'autocannon';
 import { startApp, uiPortEnv } from '../app-process.js';
 import { createGuitars, guitarRefs, pooledAdmin } from '../guitars.js';
+import { appIdentity } from '../identities.js';
 import { memoryMb } from '../process-stats.js';
 import { deleteGuitars, freshNamespaces } from './controller.js';
 
@@ -38,7 +39,8 @@ async function load(url: string): Promise<{ rps: number; p99: number }> {
 export async function uiLoad(plane: ControlPlane, n: number): Promise<UiResult> {
   const namespaces = await freshNamespaces(plane, 'ui');
   await createGuitars(pooledAdmin(plane), guitarRefs('ui', n, namespaces));
-  const env = { KUBECONFIG: plane.info.kubeconfigPath };
+  // As the UI's pod runs it: its ServiceAccount and RBAC (the baseline too, for the same authorization).
+  const env = { KUBECONFIG: (await appIdentity(plane, 'ui')).path };
   try {
     const ui = await startApp('@guitars/ui', env, uiPortEnv);
     let page: { rps: number; p99: number };
