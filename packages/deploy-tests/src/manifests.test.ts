@@ -208,11 +208,16 @@ describe('kustomize builds', () => {
     expect((pdb.spec as { maxUnavailable: number }).maxUnavailable).toBe(1);
   });
 
-  it('serves the UI on 8080 behind the guitars-ui Service, a Route (edge TLS, HTTP redirected) and an Ingress', async () => {
+  it('serves the UI on 8080 behind the guitars-ui Service, a Route (edge TLS, HTTP redirected) and an Ingress, still serving while it leaves them', async () => {
     const openshift = await kustomize(cluster, 'overlays/openshift');
     const c = container(deployment(openshift, 'guitars-ui'), 'ui');
     expect(c.ports?.find((p) => p.name === 'http')?.containerPort).toBe(8080);
     expect(envValue(c, 'PORT')).toBe('8080');
+    // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
+    expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
+    expect(deployment(openshift, 'guitars-ui').spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+      5 + 10,
+    );
     const service = find(openshift, 'Service', 'guitars-ui').spec as { ports: Array<{ name: string }> };
     expect(service.ports.map((p) => p.name)).toContain('http');
 

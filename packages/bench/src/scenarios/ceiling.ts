@@ -78,14 +78,24 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
       for (const item of list.items)
         versions.set(`${namespace}/${item.metadata.name}`, item.metadata.resourceVersion);
     }
-    const start = performance.now();
-    await forEachLimit(refs, best, (r) =>
-      patch(r.namespace, r.name, versions.get(`${r.namespace}/${r.name}`), 'this is a great instrument'),
-    );
+    // Timed as the controller's backlog is, from the first review to the last: the wait for the
+    // first answers is latency, not throughput, and the controller's rate does not count it either.
+    const answered: number[] = [];
+    await forEachLimit(refs, best, async (r) => {
+      await patch(
+        r.namespace,
+        r.name,
+        versions.get(`${r.namespace}/${r.name}`),
+        'this is a great instrument',
+      );
+      answered.push(performance.now());
+    });
+    const first = answered[0] as number;
+    const last = answered[answered.length - 1] as number;
     return {
       guitars: n,
       bestConcurrency: best,
-      patchesPerSecond: n / ((performance.now() - start) / 1000),
+      patchesPerSecond: (n - 1) / ((last - first) / 1000),
       sweep,
     };
   } finally {
