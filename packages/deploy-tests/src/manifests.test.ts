@@ -215,9 +215,9 @@ describe('kustomize builds', () => {
     expect(envValue(c, 'PORT')).toBe('8080');
     // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
     expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
-    expect(deployment(openshift, 'guitars-ui').spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
-      5 + 10,
-    );
+    expect(
+      deployment(openshift, 'guitars-ui').spec?.template.spec?.terminationGracePeriodSeconds,
+    ).toBeGreaterThanOrEqual(5 + 10);
     const service = find(openshift, 'Service', 'guitars-ui').spec as { ports: Array<{ name: string }> };
     expect(service.ports.map((p) => p.name)).toContain('http');
 

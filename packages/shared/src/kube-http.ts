@@ -21,8 +21,8 @@ export type WatchCallback = (type: string, object: unknown, event: unknown) => v
  * How long one reading of the kubeconfig's credentials serves requests. client-node's
  * applyToHTTPSOptions reads a CA or certificate file (in a pod: the ServiceAccount CA) and decodes
  * the embedded ones on every call; client-go loads them once and re-reads a token file every
- * minute. A 401 drops the reading at once, so an expired exec or file token is replaced by the
- * next request.
+ * minute. A 401 drops the reading at once, so that an expired exec-plugin token is replaced by
+ * the next request (client-node itself re-reads a token file once a minute).
  */
 const CREDENTIALS_TTL_MS = 10_000;
 /** Per-request limit, so that a request lost in a broken connection cannot hold a worker forever. */
