@@ -304,7 +304,7 @@ The full numbers of this run are in \`bench/results/\` (not committed) and below
 ${JSON.stringify(report.results, null, 2)}
 \`\`\`
 
-Reproduce: \`npm run bench\` (about 30 minutes on 2 cores; \`-- --quick\` checks the harness in 2).
+Reproduce: \`npm run bench\` (about 20 minutes on 2 cores; \`-- --quick\` checks the harness in 2).
 `,
   );
 }
