@@ -61,6 +61,10 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
         : undefined;
     logger.warn({ ...failure, retryInMs, hint }, 'guitar list/watch failed; restarting with backoff');
   });
+  informer.onRelist((guitars) => {
+    metrics.relists.inc();
+    logger.info({ guitars }, 'guitar watch fell behind (410 Gone); cache relisted');
+  });
   informer.onSyncChange((synced) => {
     metrics.cacheSynced.set(synced ? 1 : 0);
     logger.info(

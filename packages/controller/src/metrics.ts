@@ -55,6 +55,11 @@ export function createMetrics() {
       help: 'Times the guitar list/watch failed and was restarted with backoff.',
       registers,
     }),
+    relists: new Counter({
+      name: 'guitars_relists_total',
+      help: 'Times the guitar cache was rebuilt from a fresh list because its watch fell too far behind (410 Gone).',
+      registers,
+    }),
     cacheSynced: new Gauge({
       name: 'guitars_cache_synced',
       help: '1 while the guitar cache is listed and watching, else 0 (readiness follows it).',

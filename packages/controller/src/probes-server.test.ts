@@ -43,6 +43,7 @@ describe('the probes server', () => {
       'guitars_reconcile_duration_seconds',
       'guitars_workqueue_depth',
       'guitars_watch_restarts_total',
+      'guitars_relists_total',
       'guitars_leader',
       'guitars_cache_synced',
       'guitars_events_total',

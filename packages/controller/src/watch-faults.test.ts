@@ -102,6 +102,10 @@ describe('watch faults', () => {
     const after = new Map(guitars.map((g) => [g.metadata.name, g.metadata.resourceVersion]));
     expect(before.every((g) => after.get(g.metadata.name) === g.metadata.resourceVersion)).toBe(true);
     await proc.waitMetric('guitars_reviews_total', {}, 70);
+    // The relist was counted and logged, with the size of the fresh list (every guitar so far).
+    expect(await proc.metric('guitars_relists_total')).toBeGreaterThanOrEqual(1);
+    const relists = proc.lines('guitar watch fell behind (410 Gone); cache relisted');
+    expect(relists.at(-1)?.guitars).toBeGreaterThanOrEqual(70);
     expect(proc.hasExited()).toBe(false);
   });
 

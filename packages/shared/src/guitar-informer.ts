@@ -48,6 +48,7 @@ export class GuitarInformer {
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly errorHandlers: Array<(err: unknown, retryInMs: number) => void> = [];
+  private readonly relistHandlers: Array<(guitars: number) => void> = [];
   private readonly syncHandlers: Array<(synced: boolean) => void> = [];
 
   constructor(kc: KubeConfig, options: GuitarInformerOptions = {}) {
@@ -75,6 +76,9 @@ export class GuitarInformer {
         // The raw JSON's `continue` (client-node's model renames it `_continue`).
         token = (page.metadata as { continue?: string } | undefined)?.continue;
       } while (token);
+      // ListWatch lists again only when it has no resourceVersion to watch from: its watch fell
+      // too far behind (410 Gone). A restart after any other failure resumes the watch instead.
+      if (this.listed) for (const handler of this.relistHandlers) handler(items.length);
       // ListWatch files the items into its cache right after this promise settles, in a
       // microtask; a macrotask later the cache holds the whole list.
       setImmediate(() => {
@@ -116,6 +120,15 @@ export class GuitarInformer {
   /** Called on every failure with the wait before the next try. */
   onError(handler: (err: unknown, retryInMs: number) => void): void {
     this.errorHandlers.push(handler);
+  }
+
+  /**
+   * Called when the cache was rebuilt from a fresh list (after the first), with its size: the
+   * watch fell behind what the apiserver keeps (410 Gone), and changes missed meanwhile were
+   * taken from the list. Not an error, but a sign of a watch that keeps falling behind.
+   */
+  onRelist(handler: (guitars: number) => void): void {
+    this.relistHandlers.push(handler);
   }
 
   /** Called when the cache goes in or out of sync. */
