@@ -33,7 +33,10 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
   const watcher = new ReviewWatcher(kc);
   try {
     const refs = guitarRefs('ceiling', n, namespaces);
-    await createGuitars(kc, refs);
+    // The sweep has guitars of its own: the main run's patches must each be a guitar's first
+    // review, as the controller's are, not a fifth write over a sweep's.
+    const sample = guitarRefs('ceiling-sweep', Math.min(n, 1000), namespaces);
+    await createGuitars(kc, [...refs, ...sample]);
     await watcher.start();
     // send(), as the controller does: the patched object in the answer is read and dropped.
     const patch = (namespace: string, name: string, resourceVersion: string | undefined, comment: string) =>
@@ -51,9 +54,8 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
         contentType: 'application/merge-patch+json',
       });
 
-    // The sweep patches a sample again and again, each time with a new comment so that every
+    // The sweep patches its sample again and again, each time with a new comment so that every
     // patch is a real write; it picks the concurrency the main run uses.
-    const sample = refs.slice(0, Math.min(n, 1000));
     const sweep: Record<string, number> = {};
     for (const concurrency of CONCURRENCIES) {
       const start = performance.now();
