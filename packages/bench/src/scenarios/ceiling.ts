@@ -33,8 +33,8 @@ export async function reviewCeiling(plane: ControlPlane, n: number): Promise<Cei
   const watcher = new ReviewWatcher(kc);
   try {
     const refs = guitarRefs('ceiling', n, namespaces);
-    // The sweep has guitars of its own: the main run's patches must each be a guitar's first
-    // review, as the controller's are, not a fifth write over a sweep's.
+    // The sweep has guitars of its own: each patch of the main run must be a guitar's first
+    // review, as each of the controller's is, not one more write over the sweep's five.
     const sample = guitarRefs('ceiling-sweep', Math.min(n, 1000), namespaces);
     await createGuitars(kc, [...refs, ...sample]);
     await watcher.start();
