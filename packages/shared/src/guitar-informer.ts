@@ -78,11 +78,12 @@ export class GuitarInformer {
       } while (token);
       // ListWatch lists again only when it has no resourceVersion to watch from: its watch fell
       // too far behind (410 Gone). A restart after any other failure resumes the watch instead.
-      if (this.listed) for (const handler of this.relistHandlers) handler(items.length);
+      const relisted = this.listed;
       // ListWatch files the items into its cache right after this promise settles, in a
       // microtask; a macrotask later the cache holds the whole list.
       setImmediate(() => {
         this.listed = true;
+        if (relisted) for (const handler of this.relistHandlers) handler(items.length);
       });
       // Every page is read at the first page's resourceVersion: the list's.
       return { ...page, items };
