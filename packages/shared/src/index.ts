@@ -1,3 +1,4 @@
+export * from './access-check.js';
 export * from './api-errors.js';
 export * from './crd.js';
 export * from './explain-forbidden.js';
