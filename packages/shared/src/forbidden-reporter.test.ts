@@ -37,7 +37,16 @@ function forbidden(verb: string, namespace?: string): ApiException<string> {
 /** `identity` null: the apiserver cannot say who we are. */
 function setup(identity: Identity | null = { username: USER, source: 'SelfSubjectReview' }) {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const debug: Array<Record<string, unknown>> = [];
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        (parsed.level === 20 ? debug : lines).push(parsed);
+      },
+    },
+  );
   let asked = 0;
   const reporter = new ForbiddenReporter({
     logger,
@@ -47,15 +56,16 @@ function setup(identity: Identity | null = { username: USER, source: 'SelfSubjec
       return identity ?? undefined;
     },
   });
-  return { reporter, lines, asked: () => asked };
+  return { reporter, lines, debug, asked: () => asked };
 }
 
 describe('ForbiddenReporter', () => {
   it('logs one error line per refusal, however often a retry loop meets it, and lists it for /readyz', async () => {
-    const { reporter, lines, asked } = setup();
+    const { reporter, lines, debug, asked } = setup();
     for (let i = 0; i < 5; i++) expect(reporter.report('guitar list/watch', forbidden('list'))).toBe(true);
     await reporter.settled();
     expect(lines).toHaveLength(1);
+    expect(debug).toHaveLength(4);
     expect(lines[0]).toMatchObject({
       level: 50,
       status: 403,

@@ -37,7 +37,10 @@ export class ForbiddenReporter {
       refusal.namespace,
       refusal.name,
     ]);
-    if (this.current.get(call)?.key === key) return true;
+    if (this.current.get(call)?.key === key) {
+      this.options.logger.debug({ status: 403, call }, 'refused again, as logged before');
+      return true;
+    }
     const entry: { key: string; explanation?: ForbiddenExplanation } = { key };
     this.current.set(call, entry);
     const done = this.explain(err).then((explanation) => {
