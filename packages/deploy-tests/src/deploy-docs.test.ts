@@ -291,7 +291,7 @@ describe('the oc new-app way walked on a fresh control plane, as far as it goes 
     await plane.kubectlOk(['apply', '--validate=strict', ...inRepo((adminApply as string[]).slice(2))]);
     await plane.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
     for (const command of oc(finish, 'apply'))
-      await plane.kubectlOk(['apply', '--validate=strict', '-n', NAMESPACE, ...command.slice(2)]);
+      await plane.kubectlOk(['apply', '--validate=strict', '-n', NAMESPACE, ...inRepo(command.slice(2))]);
 
     // Without the finish, each app would run as the namespace's default ServiceAccount: no rights.
     await plane.ensureServiceAccount(NAMESPACE, 'default');
