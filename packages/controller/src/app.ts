@@ -1,5 +1,14 @@
-import { contextNamespace, describeWatchError, GuitarInformer, KubeHttp, type Logger } from '@guitars/shared';
+import {
+  contextNamespace,
+  describeWatchError,
+  ForbiddenReporter,
+  GuitarInformer,
+  KubeHttp,
+  type Logger,
+  whoAmI,
+} from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { CONTROLLER_ACCESS } from './access.js';
 import type { ControllerConfig } from './config.js';
 import { Controller } from './controller.js';
 import { installCrd } from './crd-install.js';
@@ -14,6 +23,8 @@ import { type ReviewPolicy, reviewer } from './review-policy.js';
 import { WorkQueue } from './work-queue.js';
 
 export const COMPONENT = 'guitars-controller';
+/** The call an informer refusal is filed under (ForbiddenReporter). */
+const LIST_WATCH = 'guitar list/watch';
 
 export interface ControllerAppDeps {
   config: ControllerConfig;
@@ -47,12 +58,21 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     // client-go's reflector goes up to 30 s; 10 s resumes sooner after an outage, still no tight loop.
     maxBackoffMs: 10_000,
   });
-  const server = createProbesServer({ ready: () => informer.hasSynced(), registry: metrics.registry });
+  // A 403 says who we run as and how to fix it, once in the log and in /readyz while it lasts;
+  // a replica refused its list or its Lease cannot do its job, so it is not ready either.
+  const forbidden = new ForbiddenReporter({ logger, access: CONTROLLER_ACCESS, whoAmI: () => whoAmI(kc) });
+  const ready = () => informer.hasSynced() && forbidden.problems().length === 0;
+  const server = createProbesServer({
+    ready,
+    problems: () => forbidden.problems(),
+    registry: metrics.registry,
+  });
   const probePort = await listen(server, config.probeHost, config.probePort);
   logger.info({ port: probePort, host: config.probeHost }, 'serving /healthz, /readyz and /metrics');
 
   informer.onError((err, retryInMs) => {
     metrics.watchRestarts.inc();
+    if (forbidden.report(LIST_WATCH, err)) return;
     const failure = describeWatchError(err);
     // A 404 on the list is the CRD missing: the likeliest mistake with --install-crd=false.
     const hint =
@@ -66,6 +86,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     logger.info({ guitars }, 'guitar watch fell behind (410 Gone); cache relisted');
   });
   informer.onSyncChange((synced) => {
+    if (synced) forbidden.clear(LIST_WATCH);
     metrics.cacheSynced.set(synced ? 1 : 0);
     logger.info(
       { synced, guitars: informer.list().length },
@@ -132,6 +153,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
       leaseDurationMs: config.leaseDurationMs,
       renewDeadlineMs: config.renewDeadlineMs,
       retryPeriodMs: config.retryPeriodMs,
+      forbidden,
     });
     logger.info(
       { identity: config.identity, lease: `${namespace}/${config.leaderElectionId}` },
@@ -142,7 +164,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
 
   // The CRD install (which waits out an unreachable apiserver) runs in the background, so the
   // probes answer and a stop is honoured meanwhile; the informer and the campaign follow it.
-  void (config.installCrd ? installCrd(kc, logger, starting.signal) : Promise.resolve()).then(() => {
+  const install = () => installCrd(kc, logger, starting.signal, (err) => forbidden.explain(err));
+  void (config.installCrd ? install() : Promise.resolve()).then(() => {
     if (starting.signal.aborted) return;
     void informer.start();
     campaign();
@@ -167,7 +190,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   return {
     probePort,
     metrics,
-    ready: () => informer.hasSynced(),
+    ready,
     stop: () => {
       stopping ??= stop();
       return stopping;

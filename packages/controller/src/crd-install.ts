@@ -1,12 +1,26 @@
-import { apiMessage, apiStatus, CRD_NAME, ensureGuitarCrd, isTransient, type Logger } from '@guitars/shared';
+import {
+  apiMessage,
+  apiStatus,
+  CRD_NAME,
+  ensureGuitarCrd,
+  type ForbiddenExplanation,
+  isTransient,
+  type Logger,
+} from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
  * Installs or upgrades the Guitar CRD at start (--install-crd). Without permission it says so in
- * one line and goes on with whatever CRD is installed; while the apiserver cannot be reached it
- * retries with backoff until it can, or until the signal aborts (a stop during start).
+ * one line (who it runs as and the fix, from `explain`) and goes on with whatever CRD is
+ * installed; while the apiserver cannot be reached it retries with backoff until it can, or until
+ * the signal aborts (a stop during start).
  */
-export async function installCrd(kc: KubeConfig, logger: Logger, signal: AbortSignal): Promise<void> {
+export async function installCrd(
+  kc: KubeConfig,
+  logger: Logger,
+  signal: AbortSignal,
+  explain: (err: unknown) => Promise<ForbiddenExplanation | undefined> = async () => undefined,
+): Promise<void> {
   for (let waitMs = 500; !signal.aborted; waitMs = Math.min(waitMs * 2, 10_000)) {
     try {
       const result = await ensureGuitarCrd(kc);
@@ -15,10 +29,13 @@ export async function installCrd(kc: KubeConfig, logger: Logger, signal: AbortSi
     } catch (err) {
       const status = apiStatus(err);
       if (status === 401 || status === 403) {
+        const explained = await explain(err);
+        const allow = explained?.fix ?? 'apply k8s/base/controller-crd-installer-rbac.yaml';
         logger.warn(
-          { crd: CRD_NAME, status },
+          { crd: CRD_NAME, status, identity: explained?.identity, fix: explained?.fix },
           `no permission to install or upgrade CRD ${CRD_NAME} (${apiMessage(err)}); going on with the installed one. ` +
-            'Apply k8s/base/controller-crd-installer-rbac.yaml, or run with --install-crd=false (CONTROLLER_INSTALL_CRD=false) when an admin applies k8s/',
+            'Run with --install-crd=false (CONTROLLER_INSTALL_CRD=false) when an admin applies k8s/, ' +
+            `or let it install the CRD: ${allow}`,
         );
         return;
       }

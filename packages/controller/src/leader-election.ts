@@ -1,4 +1,11 @@
-import { apiMessage, apiStatus, type KubeHttp, type Logger, resourcePath } from '@guitars/shared';
+import {
+  apiMessage,
+  apiStatus,
+  type ForbiddenReporter,
+  type KubeHttp,
+  type Logger,
+  resourcePath,
+} from '@guitars/shared';
 import type { Now } from './rate-limiter.js';
 
 /**
@@ -54,7 +61,15 @@ export interface LeaderElectionOptions {
   /** Time between tries to acquire or renew. */
   retryPeriodMs: number;
   now?: Now;
+  /**
+   * Explains a 403 (who we are, what was refused, the fix) in place of the elector's own warning,
+   * and hears when the Lease can be read and written again.
+   */
+  forbidden?: Pick<ForbiddenReporter, 'report' | 'clear'>;
 }
+
+/** The call a refusal of the elector's is filed under (ForbiddenReporter). */
+export const LEADER_ELECTION_CALL = 'leader election';
 
 export interface LeaderCallbacks {
   onStartedLeading(): void;
@@ -156,7 +171,11 @@ export class LeaderElector {
       }
       const holder = spec.holderIdentity ?? '';
       const durationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
-      if (holder !== '' && holder !== identity && this.observedAt + durationMs > now) return false;
+      if (holder !== '' && holder !== identity && this.observedAt + durationMs > now) {
+        // A standby that may read the Lease is as it should be.
+        this.allowed();
+        return false;
+      }
       const mine = holder === identity;
       const body = this.lease(resourceVersion, {
         ...this.spec(now),
@@ -167,12 +186,13 @@ export class LeaderElector {
       });
       const updated = await this.withDeadline(this.replace(body));
       this.observe(updated, now);
+      this.allowed();
       return true;
     } catch (err) {
       const status = apiStatus(err);
       if (status === 404) return this.create(now);
       // 409: another replica wrote first; it is the leader now (or renewed). Not worth a warning.
-      if (status !== 409) {
+      if (status !== 409 && !this.refused(err)) {
         this.logger.warn({ status, err: apiMessage(err) }, `leader election: ${apiMessage(err)}`);
       }
       return false;
@@ -191,9 +211,10 @@ export class LeaderElector {
         this.client.request<Lease>({ method: 'POST', path: leasePath(namespace), body }),
       );
       this.observe(created, now);
+      this.allowed();
       return true;
     } catch (err) {
-      if (apiStatus(err) !== 409) {
+      if (apiStatus(err) !== 409 && !this.refused(err)) {
         this.logger.warn(
           { status: apiStatus(err), err: apiMessage(err) },
           `leader election: ${apiMessage(err)}`,
@@ -228,6 +249,15 @@ export class LeaderElector {
         `could not release the lease: ${apiMessage(err)}`,
       );
     }
+  }
+
+  /** True when `err` was a 403, explained by the reporter. */
+  private refused(err: unknown): boolean {
+    return this.options.forbidden?.report(LEADER_ELECTION_CALL, err) ?? false;
+  }
+
+  private allowed(): void {
+    this.options.forbidden?.clear(LEADER_ELECTION_CALL);
   }
 
   /** The spec of a lease held by this replica, renewed at `now`. */

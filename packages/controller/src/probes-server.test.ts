@@ -31,6 +31,22 @@ describe('the probes server', () => {
     expect((await get('/readyz')).status).toBe(200);
   });
 
+  it('answers a 503 with the reasons it knows, one a line', async () => {
+    let problems: string[] = [];
+    const metrics = createMetrics();
+    server = createProbesServer({
+      ready: () => problems.length === 0,
+      problems: () => problems,
+      registry: metrics.registry,
+    });
+    const port = await listen(server, '127.0.0.1', 0);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    problems = ['forbidden: a', 'forbidden: b'];
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('forbidden: a\nforbidden: b\n');
+  });
+
   it('serves the metrics of its own registry in Prometheus text format', async () => {
     const { get, metrics } = await start(() => true);
     metrics.reviews.inc({ verdict: 'great' }, 3);

@@ -5,6 +5,8 @@ import type { Registry } from 'prom-client';
 export interface ProbesServerDeps {
   /** True while the controller can do its job: the guitar cache is in sync. */
   ready(): boolean;
+  /** Why it is not ready, when known (the apiserver refused a call): the body of a 503. */
+  problems?(): string[];
   registry: Registry;
 }
 
@@ -23,9 +25,9 @@ export function createProbesServer(deps: ProbesServerDeps): Server {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const ready = deps.ready();
-      res
-        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ready ? 'ok\n' : 'guitar cache not synced\n');
+      const problems = ready ? [] : (deps.problems?.() ?? []);
+      const why = problems.length > 0 ? problems.join('\n') : 'guitar cache not synced';
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : `${why}\n`);
     } else if (path === '/metrics') {
       deps.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),

@@ -21,6 +21,8 @@ const BASE_KINDS = [
   'Deployment/guitars-controller',
   'Deployment/guitars-ui',
   'Namespace/guitarcenter',
+  'NetworkPolicy/guitars-controller',
+  'NetworkPolicy/guitars-ui',
   'PodDisruptionBudget/guitars-controller',
   'Role/guitars-controller-leader-election',
   'RoleBinding/guitars-controller-leader-election',
@@ -120,6 +122,39 @@ function expectHardened(d: V1Deployment, app: App, overlay: Overlay | 'base'): v
     .filter((name) => !new RegExp(`\\b${name}\\b`).test(sources));
   expect(unread, `variables ${app} does not read`).toEqual([]);
 }
+
+interface NetworkPolicyRule {
+  from?: unknown[];
+  to?: unknown[];
+  ports?: Array<{ protocol?: string; port?: number | string }>;
+}
+interface NetworkPolicySpec {
+  podSelector: { matchLabels?: Record<string, string> };
+  policyTypes?: string[];
+  ingress?: NetworkPolicyRule[];
+  egress?: NetworkPolicyRule[];
+}
+
+function networkPolicy(objects: KubeObject[], app: App): NetworkPolicySpec {
+  return find(objects, 'NetworkPolicy', APP_NAMES[app].deployment).spec as NetworkPolicySpec;
+}
+
+/** The ports a list of rules opens, as port/protocol, sorted. */
+function openPorts(rules: NetworkPolicyRule[] = []): string[] {
+  return rules.flatMap((r) => (r.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`)).sort();
+}
+
+function selects(selector: NetworkPolicySpec['podSelector'], labels: Record<string, string> = {}): boolean {
+  const wanted = Object.entries(selector.matchLabels ?? {});
+  return wanted.length > 0 && wanted.every(([key, value]) => labels[key] === value);
+}
+
+const OPENSHIFT_ROUTER = {
+  namespaceSelector: { matchLabels: { 'policy-group.network.openshift.io/ingress': '' } },
+};
+const OPENSHIFT_MONITORING = {
+  namespaceSelector: { matchLabels: { 'network.openshift.io/policy-group': 'monitoring' } },
+};
 
 describe('kustomize builds', () => {
   it.each(['base', ...OVERLAYS] as const)(
@@ -238,6 +273,51 @@ describe('kustomize builds', () => {
     });
   });
 
+  it.each(['base', ...OVERLAYS] as const)(
+    'k8s/%s: a NetworkPolicy per app admits its container ports only, and lets out the apiserver and DNS only',
+    async (which) => {
+      const objects = await kustomize(cluster, which === 'base' ? 'base' : `overlays/${which}`);
+      for (const app of APPS) {
+        const d = deployment(objects, APP_NAMES[app].deployment);
+        const policy = networkPolicy(objects, app);
+        // It holds this app's pods, and not the other's.
+        expect(selects(policy.podSelector, d.spec?.template.metadata?.labels)).toBe(true);
+        for (const other of APPS.filter((a) => a !== app)) {
+          const labels = deployment(objects, APP_NAMES[other].deployment).spec?.template.metadata?.labels;
+          expect(selects(policy.podSelector, labels), `${app}'s policy selects ${other}`).toBe(false);
+        }
+        expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+        // Ingress: exactly the ports the container serves, by number (pods of oc new-app name none).
+        const served = (container(d, app).ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`);
+        expect(served.length).toBeGreaterThan(0);
+        expect(openPorts(policy.ingress)).toEqual(served.sort());
+        for (const rule of policy.ingress ?? [])
+          expect(rule.from?.length, 'every ingress rule names its sources').toBeGreaterThan(0);
+        const sources = (policy.ingress ?? []).flatMap((r) => r.from ?? []);
+        if (which === 'openshift') {
+          expect(sources).toEqual(
+            app === 'ui' ? [OPENSHIFT_ROUTER, OPENSHIFT_MONITORING] : [OPENSHIFT_MONITORING],
+          );
+        } else {
+          expect(sources).toEqual([{ namespaceSelector: {} }]);
+        }
+        // Egress: the apiserver (its Service's port and its endpoints') and DNS (5353: OpenShift's).
+        const dns =
+          which === 'openshift' ? ['53/TCP', '53/UDP', '5353/TCP', '5353/UDP'] : ['53/TCP', '53/UDP'];
+        expect(openPorts(policy.egress)).toEqual(['443/TCP', '6443/TCP', ...dns].sort());
+      }
+    },
+  );
+
+  it("builds OpenShift's NetworkPolicies as k8s/overlays/openshift/network-policy.yaml has them, which the oc new-app flows apply alone", async () => {
+    const built = (await kustomize(cluster, 'overlays/openshift')).filter((o) => o.kind === 'NetworkPolicy');
+    const file = parseManifests(readFileSync(repoPath('k8s/overlays/openshift/network-policy.yaml'), 'utf8'));
+    expect(built.length).toBe(APPS.length);
+    const byName = (objects: KubeObject[]) =>
+      [...objects].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    expect(byName(built)).toEqual(byName(file));
+  });
+
   it('makes each OpenShift Deployment follow its ImageStreamTag', async () => {
     const objects = await kustomize(cluster, 'overlays/openshift');
     for (const app of APPS) {
@@ -290,6 +370,13 @@ describe('applied to a real apiserver', () => {
           await cluster.kubectlOk(['get', 'namespace', NAMESPACE, '-o', 'json']),
         ) as KubeObject;
         expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+
+        // The NetworkPolicies as the apiserver keeps them: what was built, nothing dropped.
+        const policies = parseManifests(
+          await cluster.kubectlOk(['get', 'networkpolicies', '-n', NAMESPACE, '-o', 'yaml']),
+        ).flatMap((list) => list.items as KubeObject[]);
+        const built = await kustomize(cluster, `overlays/${overlay}`);
+        for (const app of APPS) expect(networkPolicy(policies, app)).toEqual(networkPolicy(built, app));
       },
     );
   });

@@ -1,5 +1,9 @@
+export * from './access-check.js';
 export * from './api-errors.js';
 export * from './crd.js';
+export * from './explain-forbidden.js';
+export * from './forbidden.js';
+export * from './forbidden-reporter.js';
 export * from './guitar.js';
 export * from './guitar-informer.js';
 export * from './kube-client.js';
@@ -8,3 +12,4 @@ export * from './logger.js';
 export * from './malloc-env.js';
 export * from './pooled-kube-config.js';
 export * from './resource-path.js';
+export * from './who-am-i.js';

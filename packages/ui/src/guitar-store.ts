@@ -61,6 +61,7 @@ export class GuitarStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private source: GuitarSource | undefined;
   private currentScope: NamespaceScope | undefined;
+  private problems: () => string[] = () => [];
 
   /** Starts following a source (once the UI knows its scope). */
   attach(source: GuitarSource, scope: NamespaceScope): void {
@@ -85,6 +86,16 @@ export class GuitarStore {
   /** True when the cache mirrors the cluster; false before the first list and while reconnecting. */
   synced(): boolean {
     return this.source?.hasSynced() ?? false;
+  }
+
+  /** Where to learn why the cache cannot sync: the apiserver's refusals, explained. */
+  explainWith(problems: () => string[]): void {
+    this.problems = problems;
+  }
+
+  /** Why the cache is not in sync, when known (for /readyz); empty when it is, or nobody knows. */
+  syncProblems(): string[] {
+    return this.synced() ? [] : this.problems();
   }
 
   get size(): number {

@@ -116,10 +116,11 @@ export function createApp(deps: AppDeps): UiApp {
   });
   app.get('/readyz', (_req, res) => {
     const ready = !shuttingDown && store.synced();
+    const why = store.syncProblems().join('\n') || 'the guitar cache has not synced';
     res
       .status(ready ? 200 : 503)
       .type('text/plain')
-      .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : 'the guitar cache has not synced\n');
+      .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : `${why}\n`);
   });
 
   const auth = authenticate(config.auth);

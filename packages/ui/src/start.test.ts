@@ -1,8 +1,10 @@
 import { ensureGuitarCrd, GROUP, loadKubeConfig, PLURAL } from '@guitars/shared';
 import { Cluster, type ControlPlane, freePort, startControlPlane } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from './start.js';
+import { loadConfig } from './config.js';
+import { type RunningUi, startUi } from './start.js';
 import { createGuitar, eventually, prepareCluster, startTestUi, TestClient } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
@@ -206,5 +208,66 @@ describe('with RBAC for its own namespace only', () => {
     });
     expect(form.status).toBe(403);
     expect(await form.text()).toContain('cannot create resource &#34;guitars&#34;');
+  });
+});
+
+describe("on a ServiceAccount without rights (what oc new-app leaves: the namespace's default)", () => {
+  const DEFAULT_SA = 'system:serviceaccount:guitarcenter:default';
+  const lines: Array<Record<string, unknown>> = [];
+  let ui: RunningUi;
+  let client: TestClient;
+  const refusals = () => lines.filter((l) => l.level === 50 && l.status === 403);
+
+  beforeAll(async () => {
+    await prepareCluster(cluster);
+    await cluster.ensureNamespace('guitarcenter');
+    await cluster.ensureServiceAccount('guitarcenter', 'default');
+    // In-cluster mode with the default ServiceAccount's token, as the pod would run.
+    const { root, env } = await cluster.inClusterRoot('guitarcenter', 'default');
+    ui = await startUi({
+      kc: loadKubeConfig({ env, inClusterRoot: root }).kc,
+      config: loadConfig({ PORT: '0' }),
+      logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      host: '127.0.0.1',
+      minBackoffMs: 100,
+      maxBackoffMs: 500,
+    });
+    client = new TestClient(ui.url);
+  });
+
+  afterAll(async () => {
+    await ui?.close();
+  });
+
+  it('says once who it runs as, what was refused and the fix; /readyz says the same', async () => {
+    await eventually('the refusal explained', () => refusals().length === 1, 20_000);
+    const [line] = refusals();
+    expect(line).toMatchObject({
+      call: 'guitar list/watch',
+      identity: DEFAULT_SA,
+      identitySource: 'SelfSubjectReview',
+      verb: 'list',
+      resource: 'guitars.kool.karmalabs.local',
+      // It may not list all namespaces (SelfSubjectAccessReview), so it tried its own.
+      namespace: 'guitarcenter',
+    });
+    expect(line?.fix).toContain(
+      '`kubectl -n guitarcenter set serviceaccount deployment/guitars-ui guitars-ui`',
+    );
+    expect(line?.fix).toContain(
+      '`kubectl create clusterrolebinding guitars-ui-guitarcenter-default --clusterrole=guitars-ui --serviceaccount=guitarcenter:default`',
+    );
+    const readyz = await client.get('/readyz');
+    expect(readyz.status).toBe(503);
+    expect(readyz.text).toBe(`${line?.msg}\n`);
+  });
+
+  it('keeps retrying without logging it again, and keeps serving', async () => {
+    const retries = () => lines.filter((l) => l.msg === 'refused again, as logged before').length;
+    await eventually('three more refused attempts', () => retries() >= 3, 20_000);
+    expect(refusals()).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'guitar watch failed')).toEqual([]);
+    expect((await client.get('/healthz')).status).toBe(200);
+    expect((await client.json('GET', '/api/guitars')).status).toBe(503);
   });
 });

@@ -1,10 +1,22 @@
-import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
+import {
+  contextNamespace,
+  describeWatchError,
+  ForbiddenReporter,
+  GuitarInformer,
+  type Logger,
+  whoAmI,
+} from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { UI_ACCESS } from './access.js';
 import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
 import { GuitarStore } from './guitar-store.js';
 import { GuitarWriter } from './guitar-writer.js';
 import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './namespace-scope.js';
 import { createServer, type UiServer } from './server.js';
+
+/** The calls a refusal is filed under (ForbiddenReporter). */
+const LIST_WATCH = 'guitar list/watch';
+const SCOPE_CHECK = 'namespace scope check';
 
 export interface StartOptions {
   kc: KubeConfig;
@@ -31,6 +43,9 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   const { kc, config, logger } = options;
   const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
   const store = new GuitarStore();
+  // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
+  const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc) });
+  store.explainWith(() => forbidden.problems());
   const ui = await createServer(
     {
       config,
@@ -58,12 +73,14 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
       );
     }
     informer = new GuitarInformer(kc, { namespace: watchedNamespace(scope), minBackoffMs, maxBackoffMs });
-    informer.onError((err, retryInMs) =>
-      logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed'),
-    );
-    informer.onSyncChange((synced) =>
-      logger.info({ synced, guitars: store.size }, 'guitar cache sync changed'),
-    );
+    informer.onError((err, retryInMs) => {
+      if (!forbidden.report(LIST_WATCH, err))
+        logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed');
+    });
+    informer.onSyncChange((synced) => {
+      if (synced) forbidden.clear(LIST_WATCH);
+      logger.info({ synced, guitars: store.size }, 'guitar cache sync changed');
+    });
     store.attach(informer, scope);
     await informer.start();
   };
@@ -72,12 +89,15 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     let wait = minBackoffMs;
     while (!stopped) {
       try {
-        return await decideNamespaceScope(kc, defaultNamespace);
+        const scope = await decideNamespaceScope(kc, defaultNamespace);
+        forbidden.clear(SCOPE_CHECK);
+        return scope;
       } catch (err) {
-        logger.warn(
-          { ...describeWatchError(err), retryInMs: wait },
-          'cannot ask the cluster what the UI may list',
-        );
+        if (!forbidden.report(SCOPE_CHECK, err))
+          logger.warn(
+            { ...describeWatchError(err), retryInMs: wait },
+            'cannot ask the cluster what the UI may list',
+          );
         await new Promise((resolve) => setTimeout(resolve, wait).unref());
         wait = Math.min(wait * 2, maxBackoffMs);
       }
