@@ -1,11 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningUi } from './start.js';
+import { launchChromium } from './test-support/chromium.js';
 import {
   createGuitar,
   deleteGuitar,
@@ -14,18 +15,6 @@ import {
   uiServiceAccountConfig,
 } from './test-support/ui.js';
 
-/** Debian's Chromium; CI installs it (`.ci/run`). Never downloaded by Playwright. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** The screenshot the README shows, written at the repository root's docs/. */
 const SCREENSHOT = fileURLToPath(new URL('../../../docs/ui.png', import.meta.url));
 const NS = 'guitarcenter';
@@ -43,7 +32,8 @@ const SAMPLES: Array<[name: string, brand: string, comment: string]> = [
 /**
  * The UI in a real browser: JavaScript on (live updates) and off (plain forms). It runs on a
  * control plane of its own, so the list holds only what this file puts there and the screenshot
- * is the same on every run.
+ * is the same on every run. The browser: CHROMIUM_PATH, else the system's, else the one npm
+ * installed (test-support/chromium.ts); the output names the one that ran.
  */
 describe('the UI in Chromium', () => {
   let plane: ControlPlane;
@@ -75,12 +65,9 @@ describe('the UI in Chromium', () => {
   const row = (page: Page, name: string) => page.locator(`tr[data-key="${NS}/${name}"]`);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`,
-      );
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const launched = await launchChromium();
+    browser = launched.browser;
+    console.info(`[browser test] ${launched.description}`);
     plane = await startControlPlane({ log: () => {} });
     await ensureGuitarCrd(plane.adminConfig());
     ui = await startTestUi(await uiServiceAccountConfig(plane));
