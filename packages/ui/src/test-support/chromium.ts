@@ -71,7 +71,11 @@ export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Prom
           ...packed,
           from: `@sparticuz/chromium ${packed.packageVersion}`,
         }))
-      : { executablePath: choice.executablePath, env: {}, from: choice.source };
+      : {
+          executablePath: choice.executablePath,
+          env: {},
+          from: choice.source === 'system' ? 'the system' : 'CHROMIUM_PATH',
+        };
   const browserEnv: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...env, ...run.env }))
     if (value !== undefined) browserEnv[key] = value;

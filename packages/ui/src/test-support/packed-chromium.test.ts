@@ -53,14 +53,16 @@ describe('extractPacked', () => {
     return () => rm(root, { recursive: true, force: true });
   });
 
-  it('extracts the browser, its libraries and fonts, and a fonts.conf naming them', async () => {
+  it("extracts the browser, its libraries and font, and a fonts.conf adding it to the host's", async () => {
     await extractPacked(bin, dir);
     expect(readdirSync(cache)).toEqual(['1.2.3']);
     expect(readdirSync(dir).sort()).toEqual(['chromium', 'fonts', 'fonts.conf', 'lib']);
     expect(spawnSync(join(dir, 'chromium'), { encoding: 'utf8' }).stdout).toBe('Chromium 1.2.3\n');
     expect(readFileSync(join(dir, 'lib', 'libnss3.so'), 'utf8')).toBe('nss');
     expect(readFileSync(join(dir, 'fonts', 'Sans.ttf'), 'utf8')).toBe('font');
-    expect(readFileSync(join(dir, 'fonts.conf'), 'utf8')).toContain(`<dir>${join(dir, 'fonts')}</dir>`);
+    const fontsConf = readFileSync(join(dir, 'fonts.conf'), 'utf8');
+    expect(fontsConf).toContain('<include ignore_missing="yes">/etc/fonts/fonts.conf</include>');
+    expect(fontsConf).toContain(`<dir>${join(dir, 'fonts')}</dir>`);
   });
 
   it('extracts once: a later call uses the folder as it is', async () => {

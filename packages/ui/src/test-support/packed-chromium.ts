@@ -5,14 +5,14 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createBrotliDecompress } from 'node:zlib';
-import { extract } from 'tar-fs';
+import { type ExtractOptions, extract } from 'tar-fs';
 
 /** How to run the Chromium that @sparticuz/chromium packs, once extracted. */
 export interface PackedChromium {
   executablePath: string;
   /** The package's version, which names its Chromium build (153.0.0 packs Chromium 153). */
   packageVersion: string;
-  /** Added to the browser's environment: its own NSS/NSPR libraries and fonts, not the host's. */
+  /** Added to the browser's environment: its own NSS/NSPR libraries, and a fontconfig file. */
   env: Record<string, string>;
 }
 
@@ -20,8 +20,8 @@ export interface PackedChromium {
  * The Chromium packed in the @sparticuz/chromium npm package: a headless build, the NSS, NSPR
  * and expat libraries it links (for hosts without them) and a font, brotli-compressed. It is
  * extracted once into `~/.cache/guitars-chromium/<version>/` (not the package's own /tmp/chromium,
- * which every user and version of the machine would share) and run with its libraries and font
- * only, so it runs, and draws the same pixels, on any x64 Linux host.
+ * which every user and version of the machine would share) and run with its own libraries, so it
+ * runs on any x64 Linux host, with or without NSS or fonts.
  */
 export async function packedChromium(env: NodeJS.ProcessEnv = process.env): Promise<PackedChromium> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -66,14 +66,24 @@ export async function extractPacked(binDir: string, dir: string): Promise<void> 
         createBrotliDecompress(),
         createWriteStream(join(partial, 'chromium'), { mode: 0o755 }),
       ),
-      pipeline(createReadStream(join(binDir, 'al2023.tar.br')), createBrotliDecompress(), extract(partial)),
-      pipeline(createReadStream(join(binDir, 'fonts.tar.br')), createBrotliDecompress(), extract(partial)),
+      pipeline(
+        createReadStream(join(binDir, 'al2023.tar.br')),
+        createBrotliDecompress(),
+        extract(partial, NOT_OWNED),
+      ),
+      pipeline(
+        createReadStream(join(binDir, 'fonts.tar.br')),
+        createBrotliDecompress(),
+        extract(partial, NOT_OWNED),
+      ),
     ]);
     for (const result of results) if (result.status === 'rejected') throw result.reason;
-    // The package's fonts.conf names /tmp/fonts; this one names the extracted fonts.
+    // The host's fonts where it has some (the packed font lacks symbols such as ♪ and ●), and
+    // the packed one for hosts with none. The package's own fonts.conf names /tmp/fonts only.
     await writeFile(
       join(partial, 'fonts.conf'),
       '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n' +
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n' +
         `  <dir>${join(dir, 'fonts')}</dir>\n  <cachedir>${join(dir, 'fonts-cache')}</cachedir>\n</fontconfig>\n`,
     );
     await rename(partial, dir);
@@ -84,6 +94,12 @@ export async function extractPacked(binDir: string, dir: string): Promise<void> 
     throw err;
   }
 }
+
+/**
+ * As root, tar-fs would give the files the archive's owner (uid 1001); `chown` is a tar-fs 3
+ * option that its types (written for tar-fs 2) do not list.
+ */
+const NOT_OWNED = { chown: false } as ExtractOptions;
 
 /** Removes `.partial-<pid>-*` folders whose process is gone (killed mid-extraction). */
 async function removeAbandoned(parent: string): Promise<void> {
