@@ -1,7 +1,8 @@
 // The README's first command, as a new user runs it: `npm start` with no cluster configured starts
-// a local control plane, the controller and the UI; a guitar added through the UI gets reviewed;
-// Ctrl-C (SIGTERM here) stops it all and removes the local kubeconfig.
-import { spawn } from 'node:child_process';
+// a local control plane, the controller and the UI; a guitar added through the UI gets reviewed, and
+// so do the samples added with the kubectl command it prints; Ctrl-C (SIGTERM here) stops it all
+// and removes the local kubeconfig.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,37 @@ it('npm start runs the controller and the UI against a local control plane, and 
       },
       30_000,
     );
+
+    // The samples, added as npm start says to, are reviewed too (in the kubeconfig's namespace).
+    const samples = /the original sample guitars: KUBECONFIG=(\S+) (\S+) apply -f k8s\/samples\n/.exec(
+      stderr,
+    );
+    expect(samples?.[1]).toBe(kubeconfig);
+    const applied = spawnSync(samples?.[2] as string, ['apply', '-f', 'k8s/samples'], {
+      cwd: root,
+      env: { ...env, KUBECONFIG: samples?.[1] },
+      encoding: 'utf8',
+    });
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('guitar.kool.karmalabs.local/stratocaster created');
+    for (const [name, comment] of [
+      ['stratocaster', 'this is a great instrument'],
+      ['lespaul', 'this instrument is not one we would recommend'],
+      ['d15', 'this is a great instrument'],
+      ['telecaster', 'this is a great instrument'],
+      ['x003', 'this instrument is not one we would recommend'],
+    ]) {
+      await waitFor(
+        `the controller to review the sample ${name}`,
+        async () => {
+          const guitar = (await (await fetch(`${ui}/api/guitars/default/${name}`)).json()) as {
+            comment?: string;
+          };
+          return guitar.comment === comment;
+        },
+        30_000,
+      );
+    }
   } finally {
     start.kill('SIGTERM');
   }

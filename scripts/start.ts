@@ -51,6 +51,10 @@ async function main(): Promise<number> {
     env.KUBECONFIG = plane.info.kubeconfigPath;
     say(`local control plane at ${plane.info.server} with the Guitar CRD installed`);
     say(`kubectl: export KUBECONFIG=${plane.info.kubeconfigPath}`);
+    // The local control plane starts empty: how to add the samples, with the kubectl testenv found.
+    say(
+      `the original sample guitars: KUBECONFIG=${plane.info.kubeconfigPath} ${plane.info.kubectlPath} apply -f k8s/samples`,
+    );
   }
 
   const children = [

@@ -8,7 +8,10 @@
 # gets a scratch module of its own.
 #
 # Usage: build-assets.sh KUBE_VERSION ETCD_VERSION OUT_DIR
-# The binaries appear in OUT_DIR only when all three are built (a half-built cache is never used).
+# The binaries are built into a folder beside OUT_DIR and renamed into it only when all three are
+# built: an interrupted build (Ctrl-C) leaves nothing in OUT_DIR, and the next one resumes from
+# Go's build cache. Each compile step first says how many packages it has to compile, then
+# `go build -v` names each one as it is done (src/build-progress.ts counts them).
 set -euo pipefail
 
 kube_version=${1:?kubernetes version, e.g. v1.36.3}
@@ -19,9 +22,25 @@ command -v go >/dev/null || { echo "build-assets: Go is needed to build the cont
 
 minor=${kube_version#v1.}; minor=${minor%%.*}
 staging_version="v0.${kube_version#v1.}"
+mkdir -p "$(dirname "$out_dir")"
+# Left by a build that was killed outright (SIGKILL, power loss): its process is gone.
+for old in "$out_dir".partial-*; do
+  pid=${old##*.partial-}; pid=${pid%%.*}
+  if [ -d "$old" ] && ! kill -0 "$pid" 2>/dev/null; then rm -rf "$old"; fi
+done
 work=$(mktemp -d "${TMPDIR:-/tmp}/guitars-testenv-build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+staged=$(mktemp -d "$out_dir.partial-$$.XXXXXX")
+trap 'rm -rf "$work" "$staged"' EXIT
 step() { printf '[testenv] %s\n' "$*" >&2; }
+# compile NAME OUTPUT PACKAGE [go build flags...]: counts what Go's build cache lacks, then builds.
+compile() {
+  local name=$1 output=$2 pkg=$3
+  shift 3
+  local todo
+  todo=$(go list -deps -trimpath "$@" -f '{{if .Stale}}{{.ImportPath}}{{end}}' "$pkg" | grep -c . || true)
+  step "compiling $name ($todo packages)"
+  go build -v -trimpath "$@" -o "$output" "$pkg"
+}
 
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 
@@ -46,11 +65,10 @@ ldflags="-s -w"
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags="$ldflags -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
-mkdir -p "$work/bin"
-step "compiling kube-apiserver $kube_version (first time: 5-15 minutes on 2 cores)"
-go build -trimpath -tags=selinux,notest -ldflags "$ldflags" -o "$work/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-step "compiling kubectl $kube_version"
-go build -trimpath -tags=selinux,notest -ldflags "$ldflags" -o "$work/bin/kubectl" k8s.io/kubernetes/cmd/kubectl
+compile "kube-apiserver $kube_version" "$staged/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
+  -tags=selinux,notest -ldflags "$ldflags"
+compile "kubectl $kube_version" "$staged/kubectl" k8s.io/kubernetes/cmd/kubectl \
+  -tags=selinux,notest -ldflags "$ldflags"
 
 # --- etcd -----------------------------------------------------------------------------------
 step "resolving etcd $etcd_version"
@@ -58,12 +76,10 @@ mkdir -p "$work/etcd"
 cd "$work/etcd"
 go mod init guitars-testenv/etcd >/dev/null 2>&1
 go get "go.etcd.io/etcd/server/v3@$etcd_version"
-step "compiling etcd $etcd_version"
-go build -trimpath -ldflags "-s -w" -o "$work/bin/etcd" go.etcd.io/etcd/server/v3
+compile "etcd $etcd_version" "$staged/etcd" go.etcd.io/etcd/server/v3 -ldflags "-s -w"
 
-mkdir -p "$out_dir"
-for b in etcd kube-apiserver kubectl; do
-  mv -f "$work/bin/$b" "$out_dir/$b.tmp"
-  mv -f "$out_dir/$b.tmp" "$out_dir/$b"
-done
-step "control plane binaries ready in $out_dir"
+# Renames on one filesystem: each binary appears whole or not at all.
+if ! mv -T "$staged" "$out_dir" 2>/dev/null; then
+  for b in etcd kube-apiserver kubectl; do mv -f "$staged/$b" "$out_dir/$b"; done
+fi
+step "control plane binaries ready in $out_dir (built in $((SECONDS / 60)) min $((SECONDS % 60)) s)"
