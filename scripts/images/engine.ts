@@ -16,7 +16,7 @@ export interface Engine {
    * cgroup layout (v1 and v2 both mounted) and runc runs on every layout.
    */
   runtime: string | undefined;
-  /** --ulimit flags at the host's hard limits (podman's defaults may exceed them). */
+  /** --ulimit flags for podman (its defaults exceed this machine's hard limits); none for docker. */
   ulimits: string[];
 }
 
@@ -84,14 +84,16 @@ export function onPath(name: string, path = process.env.PATH ?? ''): boolean {
 }
 
 /**
- * The hard limits of this process, as `--ulimit` flags: a container may not raise a limit above
- * them, and podman asks for nofile 1048576 by default ("setrlimit: Operation not permitted").
+ * `--ulimit` flags for podman at this process's hard limits: a container may not raise a limit
+ * above its runtime's, and podman asks for nofile and nproc 1048576 by default ("setrlimit:
+ * Operation not permitted"). podman 4.3 also lowers its own nproc limit to 32768 when it starts
+ * (measured: /proc/<podman>/limits), so nproc goes no higher.
  */
 export function ulimitFlags(limits: string): string[] {
   const flags: string[] = [];
-  for (const [label, name] of [
-    ['Max open files', 'nofile'],
-    ['Max processes', 'nproc'],
+  for (const [label, name, ceiling] of [
+    ['Max open files', 'nofile', Number.POSITIVE_INFINITY],
+    ['Max processes', 'nproc', 32_768],
   ] as const) {
     const hard = limits
       .split('\n')
@@ -99,7 +101,9 @@ export function ulimitFlags(limits: string): string[] {
       ?.slice(label.length)
       .trim()
       .split(/\s+/)[1];
-    if (hard && /^\d+$/.test(hard)) flags.push('--ulimit', `${name}=${hard}:${hard}`);
+    if (!hard || !/^\d+$/.test(hard)) continue;
+    const value = Math.min(Number(hard), ceiling);
+    flags.push('--ulimit', `${name}=${value}:${value}`);
   }
   return flags;
 }
@@ -113,7 +117,8 @@ export async function detectEngine(): Promise<{ engine: Engine } | { engine: und
   const tried: string[] = [];
   if (onPath('docker')) {
     const info = await command('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 20_000 });
-    if (info.code === 0) return { engine: { name: 'docker', canRun: true, runtime: undefined, ulimits } };
+    // Containers get dockerd's own limits by default, which they cannot exceed.
+    if (info.code === 0) return { engine: { name: 'docker', canRun: true, runtime: undefined, ulimits: [] } };
     tried.push(`docker: no daemon answers (${firstLine(info.stderr)})`);
   } else tried.push('docker: not installed');
   for (const name of ['podman', 'buildah'] as const) {
