@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildCommand, type Engine, onPath, restrictedRunArgs, ulimitFlags } from './engine.ts';
+import { buildCommand, detectEngine, type Engine, onPath, restrictedRunArgs, ulimitFlags } from './engine.ts';
 
 const podman: Engine = {
   name: 'podman',
@@ -112,5 +112,14 @@ describe('onPath', () => {
   it('finds an executable in a PATH and not outside it', () => {
     expect(onPath('sh', '/nowhere:/bin')).toBe(true);
     expect(onPath('sh', '/nowhere')).toBe(false);
+  });
+});
+
+describe('detectEngine', () => {
+  it('refuses a CONTAINER_ENGINE it does not know, saying which it knows', async () => {
+    expect(await detectEngine({ CONTAINER_ENGINE: 'rkt' })).toEqual({
+      engine: undefined,
+      reason: 'CONTAINER_ENGINE=rkt: not one of docker, podman, buildah',
+    });
   });
 });

@@ -1,6 +1,6 @@
 // The container engine on this machine, and the command lines each one takes: docker (only when
-// its daemon answers), podman or buildah, in that order. A build needs any of them; running a
-// container needs docker or podman.
+// its daemon answers), podman or buildah, in that order, unless CONTAINER_ENGINE names one. A
+// build needs any of them; running a container needs docker or podman.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -108,22 +108,33 @@ export function ulimitFlags(limits: string): string[] {
   return flags;
 }
 
-/** The first engine that works here, or undefined with the reason. */
-export async function detectEngine(): Promise<{ engine: Engine } | { engine: undefined; reason: string }> {
+export const ENGINES: readonly EngineName[] = ['docker', 'podman', 'buildah'];
+
+/**
+ * The first engine that works here (CONTAINER_ENGINE=docker|podman|buildah picks one), or
+ * undefined with the reason.
+ */
+export async function detectEngine(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ engine: Engine } | { engine: undefined; reason: string }> {
+  const wanted = env.CONTAINER_ENGINE;
+  if (wanted && !ENGINES.includes(wanted as EngineName))
+    return { engine: undefined, reason: `CONTAINER_ENGINE=${wanted}: not one of ${ENGINES.join(', ')}` };
   const ulimits = existsSync('/proc/self/limits')
     ? ulimitFlags(readFileSync('/proc/self/limits', 'utf8'))
     : [];
   const runtime = onPath('runc') || existsSync('/usr/sbin/runc') ? 'runc' : undefined;
   const tried: string[] = [];
-  if (onPath('docker')) {
-    const info = await command('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 20_000 });
-    // Containers get dockerd's own limits by default, which they cannot exceed.
-    if (info.code === 0) return { engine: { name: 'docker', canRun: true, runtime: undefined, ulimits: [] } };
-    tried.push(`docker: no daemon answers (${firstLine(info.stderr)})`);
-  } else tried.push('docker: not installed');
-  for (const name of ['podman', 'buildah'] as const) {
+  for (const name of ENGINES.filter((e) => !wanted || e === wanted)) {
     if (!onPath(name)) {
       tried.push(`${name}: not installed`);
+      continue;
+    }
+    if (name === 'docker') {
+      const info = await command('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 20_000 });
+      // Containers get dockerd's own limits by default, which they cannot exceed.
+      if (info.code === 0) return { engine: { name, canRun: true, runtime: undefined, ulimits: [] } };
+      tried.push(`docker: no daemon answers (${firstLine(info.stderr)})`);
       continue;
     }
     const version = await command(name, ['--version'], { timeoutMs: 20_000 });
