@@ -51,10 +51,14 @@ let containers: Containers;
 beforeAll(async () => {
   if (!engine) return;
   containers = new Containers(engine);
-  // Cold, about 3 minutes per image on two idle cores (and a few for the base image stand-in);
-  // seconds when the engine's layer cache holds every step.
-  const built = await buildImages(engine, { apps: [...APPS] });
-  for (const image of built) console.log(`${engine.name}: ${image.tag} built in ${image.seconds} s`);
+  // Minutes per image cold, more for the base image's stand-in where it cannot be pulled
+  // (docs/deploy.md has the times); under a minute when the layer cache holds the build stages.
+  // Progress, without each build step's output (a failed step's last lines come with its error).
+  const log = (line: string) => {
+    if (!/^\[(controller|ui)\] /.test(line)) console.log(`[images] ${line}`);
+  };
+  const built = await buildImages(engine, { apps: [...APPS], log });
+  for (const image of built) log(`${engine.name}: ${image.tag} built in ${image.seconds} s`);
   await applyAppPrerequisites(cluster);
 }, 2_400_000);
 
