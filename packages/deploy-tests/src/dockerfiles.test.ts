@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { MALLOC_ENV } from '@guitars/shared';
+import type { Run } from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import {
@@ -65,7 +67,7 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
   const pkg = JSON.parse(readFileSync(repoPath('packages', app, 'package.json'), 'utf8')) as {
     name: string;
     version: string;
-    files: string[];
+    main: string;
     scripts: Record<string, string>;
   };
 
@@ -113,18 +115,48 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
     expect(dockerfile.text).not.toMatch(/npm (install|i) /);
   });
 
-  it("copies the app's bundle and what its package.json `files` lists, and no node_modules", () => {
+  it('copies the bundle its package.json `main` names, and no node_modules, tsc output or source map', () => {
     const copies = instructionsOf(final, 'COPY').map((c) => copyParts(c));
     // Everything from the build stage, where dist/index.js is the bundle.
     expect(copies.every((c) => c.from === 'build')).toBe(true);
     const copied = copies.flatMap((c) => c.sources.map((s) => s.replace(/\/$/, '')));
-    for (const file of pkg.files) expect(copied).toContain(`/app/packages/${app}/${file}`);
-    // package.json for its "type": "module" only.
-    expect(copied).toContain(`/app/packages/${app}/package.json`);
-    // The bundle holds @guitars/shared and every dependency: nothing else of /app.
-    expect(copied.filter((s) => !s.startsWith(`/app/packages/${app}/`))).toEqual([]);
-    expect(copied.filter((s) => s.includes('node_modules'))).toEqual([]);
+    // The bundle, and its map only when the build stage left it (SOURCE_MAPS=true); package.json
+    // for its "type": "module"; the UI's templates and static files, which stay files.
+    const main = posix.join(`/app/packages/${app}`, pkg.main);
+    expect(main).toBe(`/app/packages/${app}/dist/index.js`);
+    expect(copied.sort()).toEqual(
+      [
+        `/app/packages/${app}/package.json`,
+        `${main}*`,
+        ...(app === 'ui' ? ['/app/packages/ui/views', '/app/packages/ui/public'] : []),
+      ].sort(),
+    );
     expect(stages.map((s) => s.name)).toEqual(['prune', 'build', undefined]);
+  });
+
+  it('drops the source map in the build stage unless SOURCE_MAPS=true', () => {
+    const build = stages.find((s) => s.name === 'build');
+    expect(build && stageVariables(build).SOURCE_MAPS).toBe('false');
+    const runs = build ? instructionsOf(build, 'RUN').map((r) => r.getRawArgumentsContent() ?? '') : [];
+    expect(runs.join('\n')).toContain(
+      `if [ "$SOURCE_MAPS" != true ]; then rm packages/${app}/dist/index.js.map; fi`,
+    );
+  });
+
+  it("trusts a build secret's CA in the steps that reach the registry, and bakes none into a layer", () => {
+    const registrySteps = stages
+      .flatMap((s) => instructionsOf(s, 'RUN') as Run[])
+      .filter((r) => /(^|[\s&;])(npm ci|npx) /.test(r.getRawArgumentsContent() ?? ''));
+    expect(registrySteps).toHaveLength(2);
+    for (const step of registrySteps) {
+      const mounts = step.getFlags().map((f) => `--${f.getName()}=${f.getValue()}`);
+      expect(mounts).toEqual(['--mount=type=secret,id=ca,required=false']);
+      expect(step.getRawArgumentsContent()).toContain(
+        'if [ -f /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi',
+      );
+    }
+    // Set only in the step's shell: no ENV or ARG carries a CA into the image's configuration.
+    expect(dockerfile.text).not.toMatch(/^(ENV|ARG)\b.*(CA_CERTS|cafile|NPM_CONFIG_CA)/im);
   });
 
   it('runs as a numeric non-root user with group 0, node as PID 1 in exec form, stopped by SIGTERM', () => {
@@ -190,6 +222,7 @@ describe('.dockerignore', () => {
       'packages/ui/.env.local',
       'coverage/index.html',
       'k8s/base/crd.yaml',
+      'scripts/images/node-slim-rootfs.sh',
     ]) {
       expect(ignored(path), path).toBe(true);
     }
@@ -213,7 +246,7 @@ describe('.dockerignore', () => {
     }
   });
 
-  it('is read as Docker reads it (the matcher the bundle test relies on)', () => {
+  it('is read as Docker reads it (the matcher the checks above rely on)', () => {
     const match = dockerignoreMatcher('**/node_modules\nout\n*.md\n!README.md\ndocs/**/*.svg');
     expect(match('a/b/node_modules/c')).toBe(true);
     expect(match('out/x')).toBe(true);
