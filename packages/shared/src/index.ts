@@ -6,5 +6,6 @@ export * from './kube-client.js';
 export * from './kube-http.js';
 export * from './logger.js';
 export * from './malloc-env.js';
+export * from './names.js';
 export * from './pooled-kube-config.js';
 export * from './resource-path.js';

@@ -31,11 +31,12 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   const { kc, config, logger } = options;
   const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
   const store = new GuitarStore();
+  const writer = new GuitarWriter(kc);
   const ui = await createServer(
     {
       config,
       store,
-      writer: new GuitarWriter(kc),
+      writer,
       defaultNamespace,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
@@ -95,6 +96,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     close: async (timeoutMs?: number) => {
       stopped = true;
       await ui.close(timeoutMs);
+      writer.close();
       await informer?.stop();
     },
   };

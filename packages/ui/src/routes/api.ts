@@ -8,7 +8,7 @@ import { inScope } from '../namespace-scope.js';
 import { openApiDocument } from '../openapi.js';
 import type { AppContext } from '../server.js';
 import { validateNewGuitar } from '../validation.js';
-import { guitarParams } from './params.js';
+import { guardGuitarParams, guitarParams } from './params.js';
 
 /** A guitar as the API returns it. */
 export interface GuitarJson {
@@ -33,6 +33,7 @@ const listQuery = z.object({
 export function apiRouter(ctx: AppContext): Router {
   const { store, writer, defaultNamespace } = ctx;
   const router = Router();
+  guardGuitarParams(router);
   const json = express.json({ limit: '16kb', strict: true });
 
   router.get('/api/openapi.json', (_req, res) => {

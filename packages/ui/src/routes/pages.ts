@@ -7,7 +7,7 @@ import { guitarPath, listFilters, listFragment } from '../list-view.js';
 import { inScope } from '../namespace-scope.js';
 import type { AppContext } from '../server.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
-import { guitarParams } from './params.js';
+import { guardGuitarParams, guitarParams } from './params.js';
 
 /**
  * The HTML pages. They work without JavaScript: forms POST and redirect (303) to a page that shows
@@ -16,6 +16,7 @@ import { guitarParams } from './params.js';
 export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   const { store, writer, clock, defaultNamespace } = ctx;
   const router = Router();
+  guardGuitarParams(router);
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
   router.get('/', (req, res) => {
