@@ -1,4 +1,5 @@
 export * from './api-errors.js';
+export * from './brand.js';
 export * from './crd.js';
 export * from './guitar.js';
 export * from './guitar-informer.js';

@@ -44,7 +44,7 @@ export const openApiDocument = {
             name: 'brand',
             in: 'query',
             schema: { type: 'string' },
-            description: 'Only this brand (case-insensitive)',
+            description: 'Only this brand (trimmed and case-insensitive, as the controller reads it)',
           },
           { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
           {
@@ -59,6 +59,7 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/GuitarPage' } } },
           },
           400: error('Bad query parameters'),
+          404: error('A page past the last one'),
           503: error('The cache is not in sync with the cluster'),
         },
       },

@@ -50,6 +50,12 @@ export function apiRouter(ctx: AppContext): Router {
     }
     requireSynced(ctx);
     const page = store.query(query.data);
+    if (page.page > page.pages) {
+      throw new HttpError(
+        404,
+        `There is no page ${page.page}: ${page.total} guitars match, on ${page.pages} page(s) of ${page.perPage}.`,
+      );
+    }
     res.json({
       items: page.rows.map(toJson),
       total: page.total,

@@ -21,12 +21,14 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
 
   router.get('/', (req, res) => {
     const filters = listFilters(req.query);
-    res.render('list', {
+    const list = listFragment(store, filters, clock());
+    // A page past the last says so (the fragment, fetched by live.js, stays 200 so it is shown).
+    res.status(list.pastEnd ? 404 : 200).render('list', {
       title: 'Guitars',
       flash: takeFlash(req, res),
       filters,
       suggestions: store.filterSuggestions(),
-      list: listFragment(store, filters, clock()),
+      list,
       live: true,
     });
   });
