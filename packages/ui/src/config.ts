@@ -5,8 +5,11 @@ import { z } from 'zod';
 export interface UiConfig {
   /** PORT: where to listen; 8080 as OpenShift expects. */
   port: number;
-  /** HOST: the address to listen on; all interfaces when unset. */
-  host: string | undefined;
+  /**
+   * HOST: the address to listen on; loopback when unset, so a local run is not reachable from
+   * the network. The image sets 0.0.0.0.
+   */
+  host: string;
   /** GUITAR_NAMESPACE: where new guitars go by default (else the pod's namespace, else guitarcenter). */
   guitarNamespace: string | undefined;
   /** TRUST_PROXY: Express's `trust proxy`, so req.ip (and the rate limit) sees clients, not the router. */
@@ -28,6 +31,7 @@ export interface AuthConfig {
 }
 
 export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_NAMESPACE = 'guitarcenter';
 /** Proxies on private networks (the OpenShift router reaches pods from one) and this host. */
 export const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal';
@@ -81,7 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
   if (e.UI_AUTH_TOKEN) auth.token = e.UI_AUTH_TOKEN;
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? DEFAULT_HOST,
     guitarNamespace: e.GUITAR_NAMESPACE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY ?? DEFAULT_TRUST_PROXY),
     auth,

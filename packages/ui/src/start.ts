@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { contextNamespace, describeWatchError, GuitarInformer, type Logger } from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
@@ -10,7 +11,7 @@ export interface StartOptions {
   kc: KubeConfig;
   config: UiConfig;
   logger: Logger;
-  /** Where to listen, over config.host; all interfaces when neither is set (tests pass 127.0.0.1). */
+  /** Where to listen, over config.host. */
   host?: string;
   clock?: () => number;
   /** Backoff of the scope check and the informer after failures. */
@@ -87,7 +88,16 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   };
 
   void follow().catch((err: unknown) => logger.error({ err }, 'the guitar cache stopped'));
-  logger.info({ url: ui.url, defaultNamespace }, 'guitar UI listening');
+  const { address } = ui.server.address() as AddressInfo;
+  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(address);
+  logger.info(
+    {
+      url: ui.url,
+      defaultNamespace,
+      ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
+    },
+    'guitar UI listening',
+  );
 
   return {
     ...ui,
