@@ -54,6 +54,9 @@ describe('loadConfig', () => {
       /PORT: .*UI_COOKIE_SECRET: must be at least 32 characters.*UI_WRITE_RATE_LIMIT/,
     );
     expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GUITAR_NAMESPACE: '..' })).toThrow(
+      /GUITAR_NAMESPACE: must be a namespace name/,
+    );
   });
 
   it('wants both halves of basic auth', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDns1123Label } from '@guitars/shared';
 import { z } from 'zod';
 
 /** Every setting of the UI, read once from the environment (documented in README.md). */
@@ -51,7 +52,10 @@ const optionalText = z
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
   HOST: optionalText,
-  GUITAR_NAMESPACE: optionalText,
+  GUITAR_NAMESPACE: optionalText.refine(
+    (v) => v === undefined || isDns1123Label(v),
+    "must be a namespace name: lower-case letters, digits and '-', at most 63 characters",
+  ),
   TRUST_PROXY: optionalText,
   UI_AUTH_USERNAME: optionalText,
   UI_AUTH_PASSWORD: z.string().optional(),
