@@ -40,7 +40,8 @@ const SLASHES = [
   '%252f',
   '%255c',
 ];
-const OTHERS = ['%00', 'Strat', 'a%20b', '-a', 'a-', 'a..b', '%E2%80%AEstrat'];
+// '%' and '%c0%ae' (an overlong UTF-8 '.') do not decode: Express answers 400 itself.
+const OTHERS = ['%00', 'Strat', 'a%20b', '-a', 'a-', 'a..b', '%E2%80%AEstrat', '%', '%c0%ae', '%C0%AE%C0%AE'];
 const HOSTILE = [...DOT_SEGMENTS, ...SLASHES, ...OTHERS];
 
 interface Case {
