@@ -1,39 +1,15 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gracefulClose } from './graceful-close.js';
+import { RawConnection } from './test-support/raw-http.js';
 import { eventually } from './test-support/ui.js';
-
-/** A client connection that records what it gets and when the server closes it. */
-class Client {
-  received = '';
-  closed = false;
-  readonly socket: Socket;
-  readonly ready: Promise<void>;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => {
-      this.received += chunk;
-    });
-    this.socket.on('close', () => {
-      this.closed = true;
-    });
-    this.socket.on('error', () => {});
-    this.ready = new Promise((resolve) => this.socket.once('connect', () => resolve()));
-  }
-
-  get(path: string): void {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
-  }
-}
 
 describe('gracefulClose', () => {
   let server: Server;
   let release: () => void = () => {};
   let arrived = 0;
-  const clients: Client[] = [];
+  const clients: RawConnection[] = [];
   /** The server's side of each connection. */
   const accepted: Socket[] = [];
 
@@ -60,7 +36,7 @@ describe('gracefulClose', () => {
     return { port: (server.address() as { port: number }).port, close };
   };
   const client = async (port: number) => {
-    const c = new Client(port);
+    const c = new RawConnection(port);
     clients.push(c);
     await c.ready;
     return c;

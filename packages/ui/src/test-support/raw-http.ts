@@ -1,4 +1,5 @@
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -60,4 +61,39 @@ export async function csrfPair(baseUrl: string): Promise<{ cookie: string; token
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
   if (!cookie || !token) throw new Error(`no CSRF pair from /guitars/new (status ${page.status})`);
   return { cookie, token };
+}
+
+/**
+ * A raw connection to a server on 127.0.0.1: the test writes bytes as it likes (half a request, a
+ * request it keeps alive), and reads what came back and whether the server closed it.
+ */
+export class RawConnection {
+  received = '';
+  closed = false;
+  readonly socket: Socket;
+  /** Resolves once connected. */
+  readonly ready: Promise<void>;
+
+  constructor(port: number) {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => {
+      this.received += chunk;
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+    });
+    // A reset by the server shows as `closed`; nothing to report here.
+    this.socket.on('error', () => {});
+    this.ready = new Promise((resolve) => this.socket.once('connect', () => resolve()));
+  }
+
+  write(text: string): void {
+    this.socket.write(text);
+  }
+
+  /** Sends a kept-alive GET. */
+  get(path: string): void {
+    this.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+  }
 }
