@@ -53,6 +53,9 @@ it('npm start runs the controller and the UI against a local control plane, and 
     );
     expect(stderr).toContain('no reachable cluster');
     expect(stderr).toContain('starting a local control plane');
+    // Loopback only, and it says so: 127.0.0.2 is this machine too, but not 127.0.0.1.
+    expect(stderr).toContain(`UI on http://127.0.0.1:${port} (HOST=127.0.0.1)`);
+    await expect(fetch(`http://127.0.0.2:${port}/healthz`)).rejects.toThrow();
     const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1];
     expect(server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 

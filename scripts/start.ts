@@ -57,11 +57,16 @@ async function main(): Promise<number> {
     );
   }
 
+  // A local run acts with your kubeconfig's rights: the UI and the controller's probes listen on
+  // loopback only, unless HOST (the UI) or CONTROLLER_PROBE_BIND_ADDRESS says otherwise.
+  env.HOST ||= '127.0.0.1';
+  env.CONTROLLER_PROBE_BIND_ADDRESS ||= '127.0.0.1:8081';
   const children = [
     run('controller', 'packages/controller/dist/index.js', env),
     run('ui', 'packages/ui/dist/index.js', env),
   ];
-  say(`UI on http://localhost:${env.PORT ?? 8080}; Ctrl-C stops everything`);
+  const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  say(`UI on http://${host}:${env.PORT || 8080} (HOST=${env.HOST}); Ctrl-C stops everything`);
 
   // Stop on Ctrl-C / SIGTERM, or as soon as either app exits on its own.
   const firstExit = await new Promise<number>((resolve) => {

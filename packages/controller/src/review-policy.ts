@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { normalizeBrand } from '@guitars/shared';
 import { load } from 'js-yaml';
 import { z } from 'zod';
 
@@ -45,11 +46,6 @@ export const DEFAULT_POLICY: ReviewPolicy = {
   ],
   otherwise: { verdict: 'unknown', comment: 'nobody knows this brand' },
 };
-
-/** Brands are compared case-insensitively and trimmed, as users type them. */
-export function normalizeBrand(brand: string): string {
-  return brand.trim().toLowerCase();
-}
 
 /** Turns a policy into a lookup; the same brand may not appear under two verdicts. */
 export function reviewer(policy: ReviewPolicy): (brand: string) => Review {

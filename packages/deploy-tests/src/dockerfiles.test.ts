@@ -182,6 +182,8 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
     const ports = instructionsOf(final, 'EXPOSE').map((e) => e.getRawArgumentsContent());
     expect(ports).toEqual([app === 'ui' ? '8080' : '8081']);
     if (app === 'ui') expect(stageVariables(final).PORT).toBe('8080');
+    // On every interface: the UI's own default, for local runs, is loopback only.
+    if (app === 'ui') expect(stageVariables(final).HOST).toBe('0.0.0.0');
   });
 
   it('removes npm and other build tools from the runtime, and ADDs nothing', () => {

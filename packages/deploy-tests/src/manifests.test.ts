@@ -248,6 +248,8 @@ describe('kustomize builds', () => {
     const c = container(deployment(openshift, 'guitars-ui'), 'ui');
     expect(c.ports?.find((p) => p.name === 'http')?.containerPort).toBe(8080);
     expect(envValue(c, 'PORT')).toBe('8080');
+    // On every interface, for the Service and the probes: the UI's own default is loopback.
+    expect(envValue(c, 'HOST')).toBe('0.0.0.0');
     // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
     expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
     expect(

@@ -1,5 +1,6 @@
 export * from './access-check.js';
 export * from './api-errors.js';
+export * from './brand.js';
 export * from './crd.js';
 export * from './explain-forbidden.js';
 export * from './forbidden.js';
@@ -10,6 +11,7 @@ export * from './kube-client.js';
 export * from './kube-http.js';
 export * from './logger.js';
 export * from './malloc-env.js';
+export * from './names.js';
 export * from './pooled-kube-config.js';
 export * from './resource-path.js';
 export * from './who-am-i.js';

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_TRUST_PROXY, loadConfig, parseTrustProxy } from './config.js';
 
 describe('loadConfig', () => {
-  it('has sensible defaults', () => {
+  it('has sensible defaults: loopback only, so a local run is not reachable from the network', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 8080,
-      host: undefined,
+      host: '127.0.0.1',
       guitarNamespace: undefined,
       trustProxy: DEFAULT_TRUST_PROXY,
       auth: {},
@@ -20,7 +20,7 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '9090',
-      HOST: '127.0.0.1',
+      HOST: '0.0.0.0',
       GUITAR_NAMESPACE: ' music ',
       TRUST_PROXY: '1',
       UI_AUTH_USERNAME: 'admin',
@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       port: 9090,
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       guitarNamespace: 'music',
       trustProxy: 1,
       auth: { basic: { username: 'admin', password: 'p a s s' }, token: 'token' },
@@ -44,7 +44,7 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', GUITAR_NAMESPACE: '' })).toMatchObject({
       port: 8080,
-      host: undefined,
+      host: '127.0.0.1',
       guitarNamespace: undefined,
     });
   });
@@ -54,6 +54,9 @@ describe('loadConfig', () => {
       /PORT: .*UI_COOKIE_SECRET: must be at least 32 characters.*UI_WRITE_RATE_LIMIT/,
     );
     expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ GUITAR_NAMESPACE: '..' })).toThrow(
+      /GUITAR_NAMESPACE: must be a namespace name/,
+    );
   });
 
   it('wants both halves of basic auth', () => {

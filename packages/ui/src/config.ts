@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { isDns1123Label } from '@guitars/shared';
 import { z } from 'zod';
 
 /** Every setting of the UI, read once from the environment (documented in README.md). */
 export interface UiConfig {
   /** PORT: where to listen; 8080 as OpenShift expects. */
   port: number;
-  /** HOST: the address to listen on; all interfaces when unset. */
-  host: string | undefined;
+  /**
+   * HOST: the address to listen on; loopback when unset, so a local run is not reachable from
+   * the network. The image sets 0.0.0.0.
+   */
+  host: string;
   /** GUITAR_NAMESPACE: where new guitars go by default (else the pod's namespace, else guitarcenter). */
   guitarNamespace: string | undefined;
   /** TRUST_PROXY: Express's `trust proxy`, so req.ip (and the rate limit) sees clients, not the router. */
@@ -28,6 +32,7 @@ export interface AuthConfig {
 }
 
 export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_NAMESPACE = 'guitarcenter';
 /** Proxies on private networks (the OpenShift router reaches pods from one) and this host. */
 export const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal';
@@ -47,7 +52,10 @@ const optionalText = z
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
   HOST: optionalText,
-  GUITAR_NAMESPACE: optionalText,
+  GUITAR_NAMESPACE: optionalText.refine(
+    (v) => v === undefined || isDns1123Label(v),
+    "must be a namespace name: lower-case letters, digits and '-', at most 63 characters",
+  ),
   TRUST_PROXY: optionalText,
   UI_AUTH_USERNAME: optionalText,
   UI_AUTH_PASSWORD: z.string().optional(),
@@ -81,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
   if (e.UI_AUTH_TOKEN) auth.token = e.UI_AUTH_TOKEN;
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? DEFAULT_HOST,
     guitarNamespace: e.GUITAR_NAMESPACE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY ?? DEFAULT_TRUST_PROXY),
     auth,

@@ -48,9 +48,46 @@ describe('GuitarStore', () => {
     const page = store.query({ brand: 'fender', perPage: 3, page: 3 });
     expect(page).toMatchObject({ total: 7, page: 3, pages: 3, perPage: 3 });
     expect(page.rows.map((r) => r.name)).toEqual(['g6']);
-    // Past the end: the last page, not an empty one.
-    expect(store.query({ brand: 'fender', perPage: 3, page: 99 }).page).toBe(3);
+    // Past the end: an empty page that says how many there are, not the last one passed off as it.
+    expect(store.query({ brand: 'fender', perPage: 3, page: 99 })).toMatchObject({
+      page: 99,
+      pages: 3,
+      rows: [],
+    });
     expect(store.query({ brand: 'nobody' })).toMatchObject({ total: 0, pages: 1, rows: [] });
+  });
+
+  it('sorts and filters by the brand as the controller reads it: trimmed, in any case', () => {
+    const { store } = storeWith(
+      guitar('a', 'sg', { brand: 'gibson' }),
+      guitar('a', 'lespaul', { brand: '  Gibson ' }),
+      guitar('a', 'strat', { brand: 'fender' }),
+      guitar('a', 'aaa', { brand: ' zildjian' }),
+    );
+    expect(names(store)).toEqual(['fender/strat@a', '  Gibson /lespaul@a', 'gibson/sg@a', ' zildjian/aaa@a']);
+    expect(names(store, { brand: 'GIBSON' })).toEqual(['  Gibson /lespaul@a', 'gibson/sg@a']);
+    expect(names(store, { brand: ' gibson  ' })).toEqual(['  Gibson /lespaul@a', 'gibson/sg@a']);
+    expect(store.filterSuggestions().brands).toEqual(['fender', 'gibson', 'zildjian']);
+  });
+
+  it('matches the whole brand only: no separator lets a filter reach into the name', () => {
+    // Brands stored before the CRD refused control characters are still listed.
+    const { store } = storeWith(
+      guitar('a', 'strat', { brand: 'fender' }),
+      guitar('a', 'x', { brand: 'fender\u0000strat' }),
+      guitar('a', 'y', { brand: 'fender\u0001' }),
+      guitar('a', 'z', { brand: 'fende' }),
+    );
+    expect(names(store, { brand: 'fender' })).toEqual(['fender/strat@a']);
+    expect(names(store, { brand: 'fender\u0000strat' })).toEqual(['fender\u0000strat/x@a']);
+    expect(names(store, { brand: 'fender\u0000' })).toEqual([]);
+    expect(names(store, { brand: 'fender\u0000strat\u0000a' })).toEqual([]);
+    expect(names(store)).toEqual([
+      'fende/z@a',
+      'fender/strat@a',
+      'fender\u0000strat/x@a',
+      'fender\u0001/y@a',
+    ]);
   });
 
   it('moves a guitar whose brand changed, and replaces one that did not in place', () => {

@@ -1,4 +1,4 @@
-import { guitarKey, type InformerEvent } from '@guitars/shared';
+import { guitarKey, type InformerEvent, normalizeBrand } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type GuitarRow, rowFromObject } from './guitar-row.js';
 import { inScope, type NamespaceScope } from './namespace-scope.js';
@@ -15,9 +15,9 @@ export interface GuitarSource {
 
 export interface GuitarQuery {
   namespace?: string | undefined;
-  /** Exact brand, case-insensitive. */
+  /** Exact brand, as the controller reads it: trimmed and case-insensitive. */
   brand?: string | undefined;
-  /** 1-based. */
+  /** 1-based; a page past the last is answered empty, with `pages` saying how many there are. */
   page?: number | undefined;
   perPage?: number | undefined;
 }
@@ -43,13 +43,14 @@ const MAX_SUGGESTIONS = 200;
 
 interface Entry {
   row: GuitarRow;
-  /** brand (lower-cased), name, namespace: the list's order, compared as plain strings. */
-  sortKey: string;
+  /** normalizeBrand(row.brand): what the list is sorted and filtered by, as the controller reads it. */
+  brand: string;
 }
 
 /**
- * The UI's read side: the informer's guitars kept in the list's order (brand, then name, then
- * namespace), so a page of 10,000 guitars is a slice, a brand filter a binary search, and a change
+ * The UI's read side: the informer's guitars kept in the list's order (brand as the controller
+ * reads it, then name, then namespace, compared field by field: no separator that a brand could
+ * contain), so a page of 10,000 guitars is a slice, a brand filter a binary search, and a change
  * an O(log n) search plus one array splice, instead of a sort per request.
  */
 export class GuitarStore {
@@ -110,10 +111,10 @@ export class GuitarStore {
     const perPage = clamp(query.perPage ?? DEFAULT_PER_PAGE, 1, MAX_PER_PAGE);
     let from = 0;
     let to = this.sorted.length;
-    const brand = query.brand?.trim().toLowerCase();
+    const brand = query.brand === undefined ? '' : normalizeBrand(query.brand);
     if (brand) {
-      from = this.lowerBound(`${brand}\u0000`);
-      to = this.lowerBound(`${brand}\u0001`);
+      from = this.firstIndex((entry) => entry.brand >= brand);
+      to = this.firstIndex((entry) => entry.brand > brand);
     }
     const namespace = query.namespace?.trim();
     let matches: ArrayLike<Entry>;
@@ -131,7 +132,8 @@ export class GuitarStore {
     }
     const total = to - from;
     const pages = Math.max(1, Math.ceil(total / perPage));
-    const page = clamp(Math.trunc(query.page ?? 1), 1, pages);
+    // Not clamped to the last page: a link to page 7 of 5 must not show page 5 as if it were 7.
+    const page = clamp(Math.trunc(query.page ?? 1), 1, Number.MAX_SAFE_INTEGER);
     const rows: GuitarRow[] = [];
     const end = Math.min(to, from + page * perPage);
     for (let i = from + (page - 1) * perPage; i < end; i++) rows.push((matches[i] as Entry).row);
@@ -187,12 +189,13 @@ export class GuitarStore {
     const key = guitarKey(obj);
     const old = this.entries.get(key);
     this.entries.set(key, entry);
-    if (old && old.sortKey === entry.sortKey && old.row.brand === entry.row.brand) {
+    if (old && old.brand === entry.brand) {
+      // Same brand, name and namespace: the same place in the list.
       this.sorted[this.indexOf(old)] = entry;
     } else {
       if (old) this.unlink(old);
-      this.sorted.splice(this.lowerBound(entry.sortKey), 0, entry);
-      this.count(entry.row, 1);
+      this.sorted.splice(this.lowerBound(entry), 0, entry);
+      this.count(entry, 1);
     }
     this.announce({ type: 'upsert', namespace: entry.row.namespace, name: entry.row.name });
   }
@@ -214,38 +217,46 @@ export class GuitarStore {
       const entry = toEntry(obj);
       if (!entry) continue;
       this.entries.set(guitarKey(obj), entry);
-      this.count(entry.row, 1);
+      this.count(entry, 1);
     }
-    this.sorted = [...this.entries.values()].sort((a, b) => compare(a.sortKey, b.sortKey));
+    this.sorted = [...this.entries.values()].sort(compareEntries);
     this.emit({ type: 'reset' });
   }
 
   private unlink(entry: Entry): void {
     this.sorted.splice(this.indexOf(entry), 1);
-    this.count(entry.row, -1);
+    this.count(entry, -1);
   }
 
   private indexOf(entry: Entry): number {
-    const index = this.lowerBound(entry.sortKey);
-    if (this.sorted[index] !== entry) throw new Error(`guitar store out of order at ${entry.sortKey}`);
+    const index = this.lowerBound(entry);
+    if (this.sorted[index] !== entry) {
+      throw new Error(`guitar store out of order at ${entry.row.namespace}/${entry.row.name}`);
+    }
     return index;
   }
 
-  /** The first position whose sort key is not below `key`. */
-  private lowerBound(key: string): number {
+  /** The first position whose entry does not sort before `entry`. */
+  private lowerBound(entry: Entry): number {
+    return this.firstIndex((other) => compareEntries(other, entry) >= 0);
+  }
+
+  /** The first position where `reached` holds, for a `reached` false then true along the list. */
+  private firstIndex(reached: (entry: Entry) => boolean): number {
     let lo = 0;
     let hi = this.sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((this.sorted[mid] as Entry).sortKey < key) lo = mid + 1;
-      else hi = mid;
+      if (reached(this.sorted[mid] as Entry)) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }
 
-  private count(row: GuitarRow, delta: 1 | -1): void {
-    const brandNew = bump(this.brandCounts, row.brand, delta);
-    const namespaceNew = bump(this.namespaceCounts, row.namespace, delta);
+  private count(entry: Entry, delta: 1 | -1): void {
+    // Suggested as the filter matches: "Fender" and " fender" are one brand.
+    const brandNew = bump(this.brandCounts, entry.brand, delta);
+    const namespaceNew = bump(this.namespaceCounts, entry.row.namespace, delta);
     if (brandNew || namespaceNew) this.suggestions = undefined;
   }
 
@@ -264,7 +275,14 @@ export class GuitarStore {
 
 function toEntry(obj: KubernetesObject): Entry | undefined {
   const row = rowFromObject(obj);
-  return row && { row, sortKey: `${row.brand.toLowerCase()}\u0000${row.name}\u0000${row.namespace}` };
+  return row && { row, brand: normalizeBrand(row.brand) };
+}
+
+/** Brand, then name, then namespace. */
+function compareEntries(a: Entry, b: Entry): number {
+  return (
+    compare(a.brand, b.brand) || compare(a.row.name, b.row.name) || compare(a.row.namespace, b.row.namespace)
+  );
 }
 
 /** Plain code-unit order: fast, and the same on every machine (no locale). */

@@ -1,5 +1,5 @@
 import { Cluster } from '@guitars/testenv';
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { GuitarWriter, toHttpError } from './guitar-writer.js';
 import { prepareCluster } from './test-support/ui.js';
@@ -40,6 +40,46 @@ describe('toHttpError', () => {
       'namespace',
     );
     expect(toHttpError(apiError(503), target).headers).toEqual({ 'Retry-After': '5' });
+  });
+});
+
+describe('GuitarWriter before any request', () => {
+  // A cluster where nothing listens: an answer other than 503 ("cannot be reached") was never sent.
+  const nowhere = new KubeConfig();
+  nowhere.loadFromOptions({
+    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'nobody', token: 'x' }],
+    contexts: [{ name: 'nowhere', cluster: 'nowhere', user: 'nobody' }],
+    currentContext: 'nowhere',
+  });
+  const writer = new GuitarWriter(nowhere);
+
+  it.each([
+    ['namespace', '..', 'strat'],
+    ['namespace', '', 'strat'],
+    ['namespace', 'a/b', 'strat'],
+    ['name', 'music', '.'],
+    ['name', 'music', '..'],
+    ['name', 'music', ''],
+    ['name', 'music', '../..'],
+    ['name', 'music', 'a\\b'],
+    ['name', 'music', 'x'.repeat(254)],
+  ])('refuses a bad %s (%j, %j) with 400, sending nothing', async (field, namespace, name) => {
+    for (const call of [() => writer.delete(namespace, name), () => writer.get(namespace, name)]) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        status: 400,
+        fields: { [field]: expect.stringContaining('is not a valid') },
+      });
+    }
+  });
+
+  it('refuses a bad namespace on create too, and otherwise tries the cluster', async () => {
+    const err = await writer
+      .create({ namespace: '..', name: 'strat', brand: 'fender' })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400 });
+    expect(await writer.delete('music', 'strat').catch((e: unknown) => e)).toMatchObject({ status: 503 });
   });
 });
 

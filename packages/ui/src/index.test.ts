@@ -1,47 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { Cluster, freePort } from '@guitars/testenv';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, prepareCluster } from './test-support/ui.js';
+import { ENTRY, runUiProcess, type UiProcess } from './test-support/ui-process.js';
 
 const cluster = new Cluster(inject('testenv'));
-/** The built entry point, as `npm run ui` and the container run it (turbo builds before testing). */
-const ENTRY = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  logs: Array<Record<string, unknown>>;
-  raw: string[];
-  exit: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Run {
-  // A clean environment: no KUBERNETES_SERVICE_HOST, no KUBECONFIG unless given.
-  const child = spawn(process.execPath, [ENTRY], {
-    env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'ui-home-')), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const raw: string[] = [];
-  let partial = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      raw.push(line);
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => raw.push(`stderr: ${chunk}`));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, logs, raw, exit };
-}
 
 describe('the ui process (dist/index.js)', () => {
-  let current: Run | undefined;
+  let current: UiProcess | undefined;
 
   beforeAll(async () => {
     if (!existsSync(ENTRY))
@@ -56,7 +22,7 @@ describe('the ui process (dist/index.js)', () => {
 
   it('starts against KUBECONFIG, logs JSON, and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    current = run({ KUBECONFIG: cluster.info.kubeconfigPath, PORT: String(port) });
+    current = runUiProcess({ KUBECONFIG: cluster.info.kubeconfigPath, PORT: String(port) });
     const { child, logs, raw, exit } = current;
     const url = `http://127.0.0.1:${port}`;
     await eventually(
@@ -85,14 +51,14 @@ describe('the ui process (dist/index.js)', () => {
   });
 
   it('exits 1 with a clear message when no cluster is configured', async () => {
-    current = run({ PORT: String(await freePort()) });
+    current = runUiProcess({ PORT: String(await freePort()) });
     expect(await current.exit).toBe(1);
     const fatal = current.logs.find((l) => l.level === 'fatal');
     expect(JSON.stringify(fatal)).toContain('no Kubernetes cluster configured');
   });
 
   it('exits 1 naming a bad variable', async () => {
-    current = run({ KUBECONFIG: cluster.info.kubeconfigPath, PORT: 'http' });
+    current = runUiProcess({ KUBECONFIG: cluster.info.kubeconfigPath, PORT: 'http' });
     expect(await current.exit).toBe(1);
     expect(JSON.stringify(current.logs)).toContain('invalid configuration: PORT');
   });

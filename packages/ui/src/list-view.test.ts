@@ -42,8 +42,25 @@ describe('listFragment', () => {
     expect(fragment.prevHref).toBe('/?namespace=a+b&brand=fender');
     expect(fragment.nextHref).toBe('/?namespace=a+b&brand=fender&page=3');
     expect(fragment.fragmentHref).toBe('/fragments/guitars?namespace=a+b&brand=fender&page=2');
-    const last = listFragment(store, { namespace: '', brand: '', page: 99 }, now);
-    expect(last).toMatchObject({ page: 3, nextHref: undefined, prevHref: '/?page=2' });
+    const last = listFragment(store, { namespace: '', brand: '', page: 3 }, now);
+    expect(last).toMatchObject({ page: 3, pastEnd: false, nextHref: undefined, prevHref: '/?page=2' });
+  });
+
+  it('says when the page is past the last one, linking to the last, with no neighbours', () => {
+    const past = listFragment(store, { namespace: '', brand: 'fender', page: 99 }, now);
+    expect(past).toMatchObject({
+      page: 99,
+      pages: 3,
+      pastEnd: true,
+      rows: [],
+      lastHref: '/?brand=fender&page=3',
+      prevHref: undefined,
+      nextHref: undefined,
+    });
+    expect(listFragment(store, { namespace: '', brand: 'nobody', page: 2 }, now)).toMatchObject({
+      pastEnd: true,
+      lastHref: '/?brand=nobody',
+    });
   });
 
   it('encodes paths', () => {

@@ -33,6 +33,9 @@ export interface ListFragment {
   page: number;
   pages: number;
   filtered: boolean;
+  /** The page asked for is past the last one: the template says so, with a link to the last. */
+  pastEnd: boolean;
+  lastHref: string;
   prevHref: string | undefined;
   nextHref: string | undefined;
   fragmentHref: string;
@@ -60,7 +63,9 @@ export function listFragment(store: GuitarStore, filters: ListFilters, now: numb
     page: result.page,
     pages: result.pages,
     filtered: filters.namespace !== '' || filters.brand !== '',
-    prevHref: result.page > 1 ? href('/', result.page - 1) : undefined,
+    pastEnd: result.page > result.pages,
+    lastHref: href('/', result.pages),
+    prevHref: result.page > 1 && result.page <= result.pages ? href('/', result.page - 1) : undefined,
     nextHref: result.page < result.pages ? href('/', result.page + 1) : undefined,
     fragmentHref: href('/fragments/guitars', result.page),
   };

@@ -1,12 +1,29 @@
 /** A short OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. */
+import {
+  DNS1123_LABEL_PATTERN,
+  DNS1123_SUBDOMAIN_PATTERN,
+  MAX_LABEL_LENGTH,
+  MAX_SUBDOMAIN_LENGTH,
+} from '@guitars/shared';
 
 const error = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
+// What the routes accept (anything else is answered 400 before the cluster is asked).
 const namespaceAndName = [
-  { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } },
-  { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+  {
+    name: 'namespace',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', maxLength: MAX_LABEL_LENGTH, pattern: DNS1123_LABEL_PATTERN },
+  },
+  {
+    name: 'name',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', maxLength: MAX_SUBDOMAIN_LENGTH, pattern: DNS1123_SUBDOMAIN_PATTERN },
+  },
 ];
 
 export const openApiDocument = {
@@ -27,7 +44,7 @@ export const openApiDocument = {
             name: 'brand',
             in: 'query',
             schema: { type: 'string' },
-            description: 'Only this brand (case-insensitive)',
+            description: 'Only this brand (trimmed and case-insensitive, as the controller reads it)',
           },
           { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
           {
@@ -42,6 +59,7 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/GuitarPage' } } },
           },
           400: error('Bad query parameters'),
+          404: error('A page past the last one'),
           503: error('The cache is not in sync with the cluster'),
         },
       },
@@ -77,6 +95,7 @@ export const openApiDocument = {
             description: 'The guitar',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
           },
+          400: error('The namespace or the name is not one a guitar can have'),
           403: error("Refused by the cluster's RBAC"),
           404: error('No such guitar'),
           503: error('The cache is not in sync with the cluster'),
@@ -86,6 +105,7 @@ export const openApiDocument = {
         summary: 'Delete a guitar',
         responses: {
           204: { description: 'Deleted' },
+          400: error('The namespace or the name is not one a guitar can have'),
           403: error("Refused by the cluster's RBAC (the apiserver's message)"),
           404: error('No such guitar'),
           429: error('Too many writes from this client'),

@@ -15,6 +15,7 @@ import { authenticate } from './auth.js';
 import type { UiConfig } from './config.js';
 import { Csrf } from './csrf.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { gracefulClose } from './graceful-close.js';
 import type { GuitarStore } from './guitar-store.js';
 import type { GuitarWriter } from './guitar-writer.js';
 import { HttpError } from './http-error.js';
@@ -175,7 +176,10 @@ export interface UiServer extends UiApp {
   server: Server;
   /** http://host:port, with the port actually bound (tests listen on port 0). */
   url: string;
-  /** Stops taking requests, ends live streams, and waits (at most `timeoutMs`) for the rest to finish. */
+  /**
+   * Stops taking requests, ends live streams and idle connections, and waits (at most `timeoutMs`)
+   * for the requests in flight, which are answered with `Connection: close`.
+   */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -193,24 +197,18 @@ export async function createServer(
   // Longer than the router's keep-alive, so the router never reuses a connection we just closed.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  const closeServer = gracefulClose(server);
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     ...ui,
     server,
     url: `http://${host}:${port}`,
-    close: (timeoutMs = 10_000) =>
-      new Promise<void>((resolve) => {
-        ui.beginShutdown();
-        ui.sse.close();
-        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      }),
+    close: (timeoutMs = 10_000) => {
+      ui.beginShutdown();
+      ui.sse.close();
+      return closeServer(timeoutMs);
+    },
   };
 }
 

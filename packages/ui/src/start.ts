@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import {
   contextNamespace,
   describeWatchError,
@@ -22,7 +23,7 @@ export interface StartOptions {
   kc: KubeConfig;
   config: UiConfig;
   logger: Logger;
-  /** Where to listen, over config.host; all interfaces when neither is set (tests pass 127.0.0.1). */
+  /** Where to listen, over config.host. */
   host?: string;
   clock?: () => number;
   /** Backoff of the scope check and the informer after failures. */
@@ -46,11 +47,12 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
   const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc) });
   store.explainWith(() => forbidden.problems());
+  const writer = new GuitarWriter(kc);
   const ui = await createServer(
     {
       config,
       store,
-      writer: new GuitarWriter(kc),
+      writer,
       defaultNamespace,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
@@ -106,7 +108,16 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   };
 
   void follow().catch((err: unknown) => logger.error({ err }, 'the guitar cache stopped'));
-  logger.info({ url: ui.url, defaultNamespace }, 'guitar UI listening');
+  const { address } = ui.server.address() as AddressInfo;
+  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(address);
+  logger.info(
+    {
+      url: ui.url,
+      defaultNamespace,
+      ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
+    },
+    'guitar UI listening',
+  );
 
   return {
     ...ui,
@@ -115,6 +126,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     close: async (timeoutMs?: number) => {
       stopped = true;
       await ui.close(timeoutMs);
+      writer.close();
       await informer?.stop();
     },
   };

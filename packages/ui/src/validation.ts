@@ -3,15 +3,14 @@
  * what the apiserver enforces (object names, namespaces) and what the CRD schema says (brand), so
  * a mistake is explained next to its field instead of as an apiserver error.
  */
+import { isDns1123Label, isDns1123Subdomain, MAX_LABEL_LENGTH, MAX_SUBDOMAIN_LENGTH } from '@guitars/shared';
 
-export const MAX_NAME_LENGTH = 253;
-export const MAX_NAMESPACE_LENGTH = 63;
+export const MAX_NAME_LENGTH = MAX_SUBDOMAIN_LENGTH;
+export const MAX_NAMESPACE_LENGTH = MAX_LABEL_LENGTH;
 export const MAX_BRAND_LENGTH = 63;
 
-const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-const DNS1123_LABEL_ONLY = new RegExp(`^${DNS1123_LABEL}$`);
-// Control characters (newlines, escapes) have no place in a brand shown in a table.
+// Control characters (newlines, escapes) have no place in a brand shown in a table; the CRD's
+// pattern on spec.brand refuses them too.
 const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 export type GuitarField = 'name' | 'brand' | 'namespace';
@@ -41,7 +40,7 @@ export function nameProblem(name: string): string | undefined {
   if (name === '') return 'Enter a name.';
   if (name.length > MAX_NAME_LENGTH)
     return `Use at most ${MAX_NAME_LENGTH} characters (this one has ${name.length}).`;
-  if (!DNS1123_SUBDOMAIN.test(name)) {
+  if (!isDns1123Subdomain(name)) {
     return "Use only lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. 'stratocaster' or 'les-paul.59').";
   }
   return undefined;
@@ -50,7 +49,7 @@ export function nameProblem(name: string): string | undefined {
 export function namespaceProblem(namespace: string): string | undefined {
   if (namespace === '') return 'Enter a namespace.';
   if (namespace.length > MAX_NAMESPACE_LENGTH) return `Use at most ${MAX_NAMESPACE_LENGTH} characters.`;
-  if (!DNS1123_LABEL_ONLY.test(namespace)) {
+  if (!isDns1123Label(namespace)) {
     return "Use only lower-case letters, digits and '-', starting and ending with a letter or digit.";
   }
   return undefined;

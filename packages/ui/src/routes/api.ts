@@ -8,7 +8,7 @@ import { inScope } from '../namespace-scope.js';
 import { openApiDocument } from '../openapi.js';
 import type { AppContext } from '../server.js';
 import { validateNewGuitar } from '../validation.js';
-import { guitarParams } from './params.js';
+import { guardGuitarParams, guitarParams } from './params.js';
 
 /** A guitar as the API returns it. */
 export interface GuitarJson {
@@ -33,6 +33,7 @@ const listQuery = z.object({
 export function apiRouter(ctx: AppContext): Router {
   const { store, writer, defaultNamespace } = ctx;
   const router = Router();
+  guardGuitarParams(router);
   const json = express.json({ limit: '16kb', strict: true });
 
   router.get('/api/openapi.json', (_req, res) => {
@@ -49,6 +50,12 @@ export function apiRouter(ctx: AppContext): Router {
     }
     requireSynced(ctx);
     const page = store.query(query.data);
+    if (page.page > page.pages) {
+      throw new HttpError(
+        404,
+        `There is no page ${page.page}: ${page.total} guitars match, on ${page.pages} page(s) of ${page.perPage}.`,
+      );
+    }
     res.json({
       items: page.rows.map(toJson),
       total: page.total,

@@ -7,7 +7,7 @@ import { guitarPath, listFilters, listFragment } from '../list-view.js';
 import { inScope } from '../namespace-scope.js';
 import type { AppContext } from '../server.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
-import { guitarParams } from './params.js';
+import { guardGuitarParams, guitarParams } from './params.js';
 
 /**
  * The HTML pages. They work without JavaScript: forms POST and redirect (303) to a page that shows
@@ -16,16 +16,19 @@ import { guitarParams } from './params.js';
 export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   const { store, writer, clock, defaultNamespace } = ctx;
   const router = Router();
+  guardGuitarParams(router);
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
   router.get('/', (req, res) => {
     const filters = listFilters(req.query);
-    res.render('list', {
+    const list = listFragment(store, filters, clock());
+    // A page past the last says so (the fragment, fetched by live.js, stays 200 so it is shown).
+    res.status(list.pastEnd ? 404 : 200).render('list', {
       title: 'Guitars',
       flash: takeFlash(req, res),
       filters,
       suggestions: store.filterSuggestions(),
-      list: listFragment(store, filters, clock()),
+      list,
       live: true,
     });
   });
