@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_TRUST_PROXY, loadConfig, parseTrustProxy } from './config.js';
 
 describe('loadConfig', () => {
-  it('has sensible defaults', () => {
+  it('has sensible defaults: no proxy trusted', () => {
     const config = loadConfig({});
+    expect(DEFAULT_TRUST_PROXY).toBe(false);
     expect(config).toMatchObject({
       port: 8080,
       host: undefined,
@@ -54,6 +55,14 @@ describe('loadConfig', () => {
       /PORT: .*UI_COOKIE_SECRET: must be at least 32 characters.*UI_WRITE_RATE_LIMIT/,
     );
     expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+  });
+
+  it('refuses TRUST_PROXY=true, which believes any client-forged X-Forwarded-For', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /TRUST_PROXY: true trusts addresses any client can forge/,
+    );
+    expect(() => loadConfig({ TRUST_PROXY: 'TRUE' })).toThrow(ConfigError);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
   });
 
   it('wants both halves of basic auth', () => {
