@@ -37,6 +37,10 @@ describe('refuseCrossSite (fetch metadata and Origin)', () => {
     ['its own origin, same-origin', { origin: 'OWN', 'sec-fetch-site': 'same-origin' }],
     ['a request the user made directly', { 'sec-fetch-site': 'none' }],
     ['its own origin marked same-site', { origin: 'OWN', 'sec-fetch-site': 'same-site' }],
+    [
+      'Origin: null from its own page (a browser hiding it)',
+      { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    ],
   ])('lets through a POST with %s', async (_what, headers: Record<string, string>) => {
     const response = await call('POST', headers);
     expect(response.status).toBe(200);
@@ -51,6 +55,7 @@ describe('refuseCrossSite (fetch metadata and Origin)', () => {
     ['same-site metadata alone', { 'sec-fetch-site': 'same-site' }],
     ['cross-site metadata with its own Origin', { origin: 'OWN', 'sec-fetch-site': 'cross-site' }],
     ['Origin: null', { origin: 'null' }],
+    ['Origin: null from a sibling host', { origin: 'null', 'sec-fetch-site': 'same-site' }],
     ['an Origin of another port', { origin: 'http://127.0.0.1:1' }],
     [
       'an Origin of its host over http when it is served over https',

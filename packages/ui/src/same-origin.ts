@@ -8,15 +8,20 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * on top of the CSRF token: refused (403) when the browser says it comes from another site
  * (`Sec-Fetch-Site: cross-site`), or from a sibling host of the same site (`same-site`: another
  * app under the same OpenShift apps domain) without this origin, or when `Origin` names any
- * origin but this UI's. Clients that send neither (scripts, old browsers) pass: browsers send
- * both on every cross-origin POST and DELETE.
+ * origin but this UI's (`null` too, unless the browser says same-origin). Clients that send
+ * neither (scripts, old browsers) pass: browsers send Origin with every cross-origin POST and
+ * DELETE.
  */
 export const refuseCrossSite: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   const origin = req.get('origin');
   const site = req.get('sec-fetch-site');
   const own = origin !== undefined && isOwnOrigin(req, origin);
-  const refused = (origin !== undefined && !own) || site === 'cross-site' || (site === 'same-site' && !own);
+  // A browser that hides the origin of the UI's own page (a no-referrer setting of its own) still
+  // says same-origin, a header no script can set.
+  const hidden = origin === 'null' && site === 'same-origin';
+  const refused =
+    (origin !== undefined && !own && !hidden) || site === 'cross-site' || (site === 'same-site' && !own);
   if (!refused) return next();
   // For the operator: a proxy that rewrites Host would show up here as a foreign origin.
   req.log?.warn(

@@ -39,7 +39,8 @@ describe('the server', () => {
     expect(csp).not.toContain('unsafe-inline');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    // Referrers go to the UI only, never to other sites; its own forms then carry their Origin.
+    expect(response.headers.get('referrer-policy')).toBe('same-origin');
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 

@@ -109,6 +109,9 @@ export function createApp(deps: AppDeps): UiApp {
         },
       },
       frameguard: { action: 'deny' },
+      // Not no-referrer: under it browsers send `Origin: null` with the UI's own forms, which the
+      // Origin check (same-origin.ts) would refuse. Other sites still get no referrer.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 
