@@ -141,6 +141,16 @@ export async function createGuitar(
   });
 }
 
+/** The names of the guitars in `namespace`, sorted, as the apiserver has them (not the UI's cache). */
+export async function guitarNames(kc: KubeConfig, namespace: string): Promise<string[]> {
+  const list = (await kc
+    .makeApiClient(CustomObjectsApi)
+    .listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace })) as {
+    items: Array<{ metadata: { name: string } }>;
+  };
+  return list.items.map((g) => g.metadata.name).sort();
+}
+
 /** Deletes a guitar behind the UI's back. */
 export async function deleteGuitar(kc: KubeConfig, namespace: string, name: string): Promise<void> {
   await kc
