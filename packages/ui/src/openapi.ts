@@ -58,7 +58,9 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
           },
           400: error('Malformed JSON'),
-          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          403: error(
+            "Refused by the cluster's RBAC (the apiserver's message), or sent by a browser from another site (Origin, Sec-Fetch-Site)",
+          ),
           409: error('A guitar with this name exists in the namespace'),
           413: error('Body too large'),
           415: error('Not JSON'),
@@ -86,7 +88,9 @@ export const openApiDocument = {
         summary: 'Delete a guitar',
         responses: {
           204: { description: 'Deleted' },
-          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          403: error(
+            "Refused by the cluster's RBAC (the apiserver's message), or sent by a browser from another site (Origin, Sec-Fetch-Site)",
+          ),
           404: error('No such guitar'),
           429: error('Too many writes from this client'),
           503: error('The cluster cannot be reached'),
