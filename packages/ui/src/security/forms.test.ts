@@ -4,6 +4,7 @@ import type { RunningUi } from '../start.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,
+  csrfTokenIn,
   guitarNames,
   prepareCluster,
   startTestUi,
@@ -31,8 +32,6 @@ const FOREIGN: Array<[string, { origin?: string; 'sec-fetch-site'?: string }]> =
   ['as cross-site fetch metadata alone (no Origin)', { 'sec-fetch-site': 'cross-site' }],
   ['as same-site fetch metadata alone (no Origin)', { 'sec-fetch-site': 'same-site' }],
 ];
-
-const tokenIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 
 function headersOf(variant: { origin?: string; 'sec-fetch-site'?: string }): Record<string, string> {
   return Object.fromEntries(Object.entries(variant).filter((e): e is [string, string] => e[1] !== undefined));
@@ -66,7 +65,7 @@ describe('forged forms, against the real UI and apiserver', () => {
   /** A browser that has loaded the delete page: its cookie and the page's token. */
   const loadedDeletePage = async () => {
     const client = new TestClient(ui.url);
-    const token = tokenIn((await client.get(`/guitars/${ns}/victim/delete`)).text);
+    const token = csrfTokenIn((await client.get(`/guitars/${ns}/victim/delete`)).text);
     if (!token) throw new Error('no CSRF token on the delete page');
     return { client, token };
   };
@@ -78,7 +77,7 @@ describe('forged forms, against the real UI and apiserver', () => {
     const page = await fetch(`${ui.url}/guitars/${ns}/victim/delete`, {
       headers: { cookie: `gc_csrf=${chosen}`, accept: 'text/html' },
     });
-    const token = tokenIn(await page.text()) ?? '';
+    const token = csrfTokenIn(await page.text()) ?? '';
     const minted = page.headers.getSetCookie().find((c) => c.startsWith('gc_csrf=')) ?? '';
     expect(minted).not.toContain(chosen);
     expect(token).not.toContain(chosen);
@@ -257,7 +256,7 @@ describe('forms behind a TLS router (an edge Route, TRUST_PROXY=1)', () => {
     const before = await names();
     // A valid pair minted for plain HTTP (the attacker can get one), carried in a visitor's
     // browser: the cookie holds the same signed token as the form.
-    const token = tokenIn((await new TestClient(ui.url).get('/guitars/new')).text) ?? '';
+    const token = csrfTokenIn((await new TestClient(ui.url).get('/guitars/new')).text) ?? '';
     expect(token).not.toBe('');
     const response = await fetch(`${router.url}/guitars/${ns}/victim/delete`, {
       method: 'POST',

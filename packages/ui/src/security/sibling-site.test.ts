@@ -9,6 +9,7 @@ import type { RunningUi } from '../start.js';
 import { startRouter, TEST_TLS, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,
+  csrfTokenIn,
   guitarNames,
   prepareCluster,
   startTestUi,
@@ -102,8 +103,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
       await ui.store.waitUntil(() => ui.store.get(ns, 'mine-https') !== undefined, 10_000);
       router = await startRouter(ui.url, TEST_TLS);
       uiOrigin = `https://guitars-ui.${APPS_DOMAIN}:${new URL(router.url).port}`;
-      token =
-        /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${ui.url}/guitars/new`)).text())?.[1] ?? '';
+      token = csrfTokenIn(await (await fetch(`${ui.url}/guitars/new`)).text()) ?? '';
       expect(token).not.toBe('');
       sibling = createTlsServer(
         TEST_TLS,
@@ -168,8 +168,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
       ui = await startTestUi(await uiServiceAccountConfig(cluster));
       await ui.store.waitUntil(() => ui.store.get(ns, 'mine-http') !== undefined, 10_000);
       uiOrigin = `http://guitars-ui.${APPS_DOMAIN}:${new URL(ui.url).port}`;
-      token =
-        /name="_csrf" value="([^"]+)"/.exec(await (await fetch(`${ui.url}/guitars/new`)).text())?.[1] ?? '';
+      token = csrfTokenIn(await (await fetch(`${ui.url}/guitars/new`)).text()) ?? '';
       sibling = createServer(
         siblingPage(
           () => [`gc_csrf=${token}; Domain=${APPS_DOMAIN}; Path=/; SameSite=Lax`],

@@ -48,6 +48,11 @@ export async function eventually(
   }
 }
 
+/** The CSRF token of the form in `html`, if it has one. */
+export function csrfTokenIn(html: string): string | undefined {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+}
+
 /**
  * A tiny browser without a browser: keeps cookies, reads the CSRF token from forms, and does not
  * follow redirects, so tests see each 303.
@@ -86,7 +91,7 @@ export class TestClient {
   /** GETs `formPage`, takes its CSRF token, and posts `fields` (plus the token) to `action`. */
   async submit(formPage: string, action: string, fields: Record<string, string>): Promise<Response> {
     const page = await this.get(formPage);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const token = csrfTokenIn(page.text);
     if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.status})`);
     return this.post(action, { _csrf: token, ...fields });
   }
