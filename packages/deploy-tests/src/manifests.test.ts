@@ -250,6 +250,8 @@ describe('kustomize builds', () => {
     expect(envValue(c, 'PORT')).toBe('8080');
     // On every interface, for the Service and the probes: the UI's own default is loopback.
     expect(envValue(c, 'HOST')).toBe('0.0.0.0');
+    // The router is one hop in front: the UI believes its X-Forwarded-* and no one else's.
+    expect(envValue(c, 'TRUST_PROXY')).toBe('1');
     // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
     expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
     expect(
@@ -264,6 +266,9 @@ describe('kustomize builds', () => {
       tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' },
     });
     const kubernetes = await kustomize(cluster, 'overlays/kubernetes');
+    expect(envValue(container(deployment(kubernetes, 'guitars-ui'), 'ui'), 'TRUST_PROXY')).toBe('1');
+    const base = await kustomize(cluster, 'base');
+    expect(envValue(container(deployment(base, 'guitars-ui'), 'ui'), 'TRUST_PROXY')).toBeUndefined();
     expect(find(kubernetes, 'Ingress', 'guitars-ui').spec).toMatchObject({
       rules: [
         {

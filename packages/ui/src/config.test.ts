@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_TRUST_PROXY, loadConfig, parseTrustProxy } from './config.js';
 
 describe('loadConfig', () => {
-  it('has sensible defaults: loopback only, so a local run is not reachable from the network', () => {
+  it('has sensible defaults: loopback only, no proxy trusted', () => {
     const config = loadConfig({});
+    expect(DEFAULT_TRUST_PROXY).toBe(false);
     expect(config).toMatchObject({
       port: 8080,
       host: '127.0.0.1',
@@ -57,6 +58,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GUITAR_NAMESPACE: '..' })).toThrow(
       /GUITAR_NAMESPACE: must be a namespace name/,
     );
+  });
+
+  it('refuses TRUST_PROXY=true, which believes any client-forged X-Forwarded-For', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(
+      /TRUST_PROXY: true trusts addresses any client can forge/,
+    );
+    expect(() => loadConfig({ TRUST_PROXY: 'TRUE' })).toThrow(ConfigError);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
   });
 
   it('wants both halves of basic auth', () => {

@@ -13,7 +13,10 @@ export interface UiConfig {
   host: string;
   /** GUITAR_NAMESPACE: where new guitars go by default (else the pod's namespace, else guitarcenter). */
   guitarNamespace: string | undefined;
-  /** TRUST_PROXY: Express's `trust proxy`, so req.ip (and the rate limit) sees clients, not the router. */
+  /**
+   * TRUST_PROXY: Express's `trust proxy`, so req.ip (and the limits) see clients, not the router,
+   * and req.secure the router's TLS. Off by default: X-Forwarded-* from anyone else are forged.
+   */
   trustProxy: boolean | number | string;
   /** Optional protection for an exposed Route; both off by default. */
   auth: AuthConfig;
@@ -34,8 +37,8 @@ export interface AuthConfig {
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_NAMESPACE = 'guitarcenter';
-/** Proxies on private networks (the OpenShift router reaches pods from one) and this host. */
-export const DEFAULT_TRUST_PROXY = 'loopback,linklocal,uniquelocal';
+/** No proxy is trusted unless TRUST_PROXY names it (`1` behind an OpenShift Route). */
+export const DEFAULT_TRUST_PROXY = false;
 export const DEFAULT_WRITE_RATE_LIMIT = 30;
 const MIN_SECRET_LENGTH = 32;
 
@@ -56,7 +59,11 @@ const schema = z.object({
     (v) => v === undefined || isDns1123Label(v),
     "must be a namespace name: lower-case letters, digits and '-', at most 63 characters",
   ),
-  TRUST_PROXY: optionalText,
+  // `true` would believe the client's own X-Forwarded-For entries, and so its forged addresses.
+  TRUST_PROXY: optionalText.refine((v) => v?.toLowerCase() !== 'true', {
+    message:
+      'true trusts addresses any client can forge; give the hop count (1 behind one router) or the proxies',
+  }),
   UI_AUTH_USERNAME: optionalText,
   UI_AUTH_PASSWORD: z.string().optional(),
   UI_AUTH_TOKEN: optionalText,
@@ -91,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
     port: e.PORT,
     host: e.HOST ?? DEFAULT_HOST,
     guitarNamespace: e.GUITAR_NAMESPACE,
-    trustProxy: parseTrustProxy(e.TRUST_PROXY ?? DEFAULT_TRUST_PROXY),
+    trustProxy: e.TRUST_PROXY === undefined ? DEFAULT_TRUST_PROXY : parseTrustProxy(e.TRUST_PROXY),
     auth,
     cookieSecret: e.UI_COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
     cookieSecretGenerated: e.UI_COOKIE_SECRET === undefined,

@@ -1,46 +1,53 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { CookieOptions, NextFunction, Request, RequestHandler, Response } from 'express';
+import { createHmac } from 'node:crypto';
+import { type DoubleCsrfUtilities, doubleCsrf } from 'csrf-csrf';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { cookieName, cookieOptions } from './cookies.js';
 import { HttpError } from './http-error.js';
 
 export const CSRF_COOKIE = 'gc_csrf';
 export const CSRF_FIELD = '_csrf';
 
 /**
- * CSRF protection for the HTML forms: the signed double-submit cookie pattern (OWASP's
- * recommendation for stateless apps). Each browser gets a random, HttpOnly cookie; each form carries
- * HMAC(secret, cookie). Another site can make a browser send the cookie but can neither read it nor
- * compute the HMAC, so it cannot forge the field. No session store, nothing to share between
- * replicas but UI_COOKIE_SECRET. (A package such as csrf-csrf does the same with more options
- * than this app needs.)
+ * CSRF protection for the HTML forms: csrf-csrf's signed double-submit cookie. The server mints
+ * each token (random value + HMAC of it under a key derived from UI_COOKIE_SECRET), sets it as an
+ * HttpOnly cookie and puts the same token in the form; a POST must carry both, equal, and signed by
+ * this key. A cookie value the server did not mint is replaced, never signed. No session store:
+ * replicas share nothing but UI_COOKIE_SECRET.
  *
- * The JSON API does not use it: it only accepts `application/json`, which a cross-site form cannot
- * send and a cross-site fetch cannot send without a CORS preflight this app never answers.
+ * The token is bound to no session (the app has none), so what stops a site that plants a cookie
+ * minted for itself is the `__Host-` prefix over TLS and the Origin check (`same-origin.ts`).
  */
 export class Csrf {
-  private readonly key: Buffer;
+  /** One per cookie name: `__Host-gc_csrf` over TLS, `gc_csrf` on plain HTTP. */
+  private readonly plain: DoubleCsrfUtilities;
+  private readonly tls: DoubleCsrfUtilities;
 
   constructor(secret: string) {
     // A key of its own, derived from the shared secret, which also signs the flash cookie.
-    this.key = createHmac('sha256', secret).update('guitars-ui/csrf').digest();
+    const key = createHmac('sha256', secret).update('guitars-ui/csrf').digest('base64url');
+    const make = (secure: boolean) =>
+      doubleCsrf({
+        getSecret: () => key,
+        getSessionIdentifier: () => '',
+        cookieName: secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE,
+        getCsrfTokenFromRequest: formToken,
+      });
+    this.plain = make(false);
+    this.tls = make(true);
   }
 
-  /** Gives the browser its cookie if it has none, and `res.locals.csrfToken` for the forms. */
+  /** Mints or keeps the browser's cookie, and gives the forms `res.locals.csrfToken`. */
   readonly issue: RequestHandler = (req, res, next) => {
-    let value = cookieValue(req);
-    if (!value) {
-      value = randomBytes(32).toString('base64url');
-      res.cookie(CSRF_COOKIE, value, cookieOptions(req));
-    }
-    res.locals.csrfToken = this.token(value);
+    const csrf = this.for(req);
+    // cookie-parser turns `j:{…}` values into objects; csrf-csrf expects a string: start afresh.
+    const overwrite = typeof readCookie(req, cookieName(req, CSRF_COOKIE)) !== 'string';
+    res.locals.csrfToken = csrf.generateCsrfToken(req, res, { overwrite, cookieOptions: cookieOptions(req) });
     next();
   };
 
-  /** Refuses (403) a form whose token is missing or does not match the browser's cookie. */
+  /** Refuses (403) a form whose token is missing, unsigned, or not the browser's cookie. */
   readonly verify: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
-    const value = cookieValue(req);
-    const body: unknown = req.body;
-    const sent = body && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
-    if (!value || typeof sent !== 'string' || !this.matches(value, sent)) {
+    if (!this.for(req).validateRequest(req)) {
       next(
         new HttpError(
           403,
@@ -52,25 +59,18 @@ export class Csrf {
     next();
   };
 
-  token(cookie: string): string {
-    return createHmac('sha256', this.key).update(cookie).digest('base64url');
-  }
-
-  private matches(cookie: string, sent: string): boolean {
-    const expected = Buffer.from(this.token(cookie));
-    const actual = Buffer.from(sent);
-    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  private for(req: Request): DoubleCsrfUtilities {
+    return req.secure ? this.tls : this.plain;
   }
 }
 
-function cookieValue(req: Request): string | undefined {
+function formToken(req: Request): string | undefined {
+  const body: unknown = req.body;
+  const sent = body && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
+  return typeof sent === 'string' ? sent : undefined;
+}
+
+function readCookie(req: Request, name: string): unknown {
   const cookies: unknown = req.cookies;
-  const value =
-    cookies && typeof cookies === 'object' ? (cookies as Record<string, unknown>)[CSRF_COOKIE] : undefined;
-  return typeof value === 'string' && value.length >= 32 ? value : undefined;
-}
-
-/** Shared by the CSRF and flash cookies: not readable by scripts, not sent by cross-site POSTs. */
-export function cookieOptions(req: Request): CookieOptions {
-  return { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/' };
+  return cookies && typeof cookies === 'object' ? (cookies as Record<string, unknown>)[name] : undefined;
 }

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { cookieOptions } from './csrf.js';
+import { cookieName, cookieOptions } from './cookies.js';
 
 /** A one-time message shown on the page a POST redirects to (POST-redirect-GET). */
 export interface Flash {
@@ -11,16 +11,20 @@ const FLASH_COOKIE = 'gc_flash';
 
 /** Keeps the message in a signed cookie (cookie-parser): short, and never trusted unsigned. */
 export function setFlash(req: Request, res: Response, flash: Flash): void {
-  res.cookie(FLASH_COOKIE, JSON.stringify(flash), { ...cookieOptions(req), signed: true, maxAge: 60_000 });
+  res.cookie(cookieName(req, FLASH_COOKIE), JSON.stringify(flash), {
+    ...cookieOptions(req),
+    signed: true,
+    maxAge: 60_000,
+  });
 }
 
 /** Reads and clears the message, if any. */
 export function takeFlash(req: Request, res: Response): Flash | undefined {
+  const name = cookieName(req, FLASH_COOKIE);
   const signed: unknown = req.signedCookies;
-  const raw =
-    signed && typeof signed === 'object' ? (signed as Record<string, unknown>)[FLASH_COOKIE] : undefined;
+  const raw = signed && typeof signed === 'object' ? (signed as Record<string, unknown>)[name] : undefined;
   if (raw === undefined) return undefined;
-  res.clearCookie(FLASH_COOKIE, cookieOptions(req));
+  res.clearCookie(name, cookieOptions(req));
   if (typeof raw !== 'string') return undefined;
   try {
     const value = JSON.parse(raw) as Partial<Flash>;

@@ -76,7 +76,9 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
           },
           400: error('Malformed JSON'),
-          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          403: error(
+            "Refused by the cluster's RBAC (the apiserver's message), or sent by a browser from another site (Origin, Sec-Fetch-Site)",
+          ),
           409: error('A guitar with this name exists in the namespace'),
           413: error('Body too large'),
           415: error('Not JSON'),
@@ -106,7 +108,9 @@ export const openApiDocument = {
         responses: {
           204: { description: 'Deleted' },
           400: error('The namespace or the name is not one a guitar can have'),
-          403: error("Refused by the cluster's RBAC (the apiserver's message)"),
+          403: error(
+            "Refused by the cluster's RBAC (the apiserver's message), or sent by a browser from another site (Origin, Sec-Fetch-Site)",
+          ),
           404: error('No such guitar'),
           429: error('Too many writes from this client'),
           503: error('The cluster cannot be reached'),

@@ -22,6 +22,7 @@ import { HttpError } from './http-error.js';
 import { Metrics } from './metrics.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
+import { refuseCrossSite } from './same-origin.js';
 import { SseHub } from './sse.js';
 
 /** The package root: views/ and public/ sit beside src/ and dist/, so both find them the same way. */
@@ -109,6 +110,9 @@ export function createApp(deps: AppDeps): UiApp {
         },
       },
       frameguard: { action: 'deny' },
+      // Not no-referrer: under it browsers send `Origin: null` with the UI's own forms, which the
+      // Origin check (same-origin.ts) would refuse. Other sites still get no referrer.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 
@@ -135,6 +139,7 @@ export function createApp(deps: AppDeps): UiApp {
   app.get('/events', sse.handler);
 
   app.use(cookieParser(config.cookieSecret));
+  app.use(refuseCrossSite);
   const writeLimit = rateLimit({
     windowMs: 60_000,
     limit: config.writeRateLimit,

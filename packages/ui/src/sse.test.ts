@@ -6,7 +6,7 @@ import { SseHub } from './sse.js';
 import type { RunningUi } from './start.js';
 import { FakeSource, guitar } from './test-support/fake-source.js';
 import { serve } from './test-support/tiny-app.js';
-import { createGuitar, deleteGuitar, prepareCluster, startTestUi } from './test-support/ui.js';
+import { createGuitar, deleteGuitar, eventually, prepareCluster, startTestUi } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 
@@ -110,10 +110,56 @@ describe('SseHub', () => {
     const refused = await fetch(`${url}/events`);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.text()).toBe('Too many live connections; retry later.\n');
     source.put(guitar('a', 'one', { brand: 'b' }));
     await a.next(/"name":"one"/);
     await b.next(/"name":"one"/);
     await a.close();
     await b.close();
+  });
+});
+
+describe('SseHub, per client', () => {
+  const store = new GuitarStore();
+  store.attach(new FakeSource(), { clusterWide: true });
+  const hub = new SseHub(store, { maxClients: 5, maxPerClient: 2 });
+  let url: string;
+
+  beforeAll(async () => {
+    const app = express();
+    // Clients told apart by X-Forwarded-For, from a proxy on this host.
+    app.set('trust proxy', 'loopback');
+    app.get('/events', hub.handler);
+    url = await serve(app);
+  });
+
+  afterAll(() => hub.close());
+
+  const open = (client: string) =>
+    fetch(`${url}/events`, { headers: { accept: 'text/event-stream', 'x-forwarded-for': client } });
+
+  it("refuses a client's streams past its own limit, and only that client's", async () => {
+    const a1 = await open('203.0.113.1');
+    const a2 = await open('203.0.113.1');
+    const a3 = await open('203.0.113.1');
+    expect([a1.status, a2.status, a3.status]).toEqual([200, 200, 503]);
+    expect(await a3.text()).toBe('Too many live connections from your address; retry later.\n');
+    const b = await open('203.0.113.2');
+    expect(b.status).toBe(200);
+    expect(hub.size).toBe(3);
+
+    await a1.body?.cancel();
+    await eventually('the closed stream to leave', () => hub.size === 2);
+    const again = await open('203.0.113.1');
+    expect(again.status).toBe(200);
+    for (const r of [a2, b, again]) await r.body?.cancel();
+    await eventually('every stream to leave', () => hub.size === 0);
+  });
+
+  it('still applies the total across clients', async () => {
+    const open5 = await Promise.all(['1', '2', '3', '4', '5'].map((n) => open(`198.51.100.${n}`)));
+    expect(open5.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect((await open('198.51.100.6')).status).toBe(503);
+    for (const r of open5) await r.body?.cancel();
   });
 });

@@ -1,12 +1,19 @@
 import type { Request, Response } from 'express';
+import { clientKey } from './client-key.js';
 import type { GuitarStore, StoreChange } from './guitar-store.js';
 
 export interface SseOptions {
   /** A comment line this often keeps routers (OpenShift's times out idle connections at 30 s) from closing the stream. */
   heartbeatMs?: number;
-  /** Past this many browsers, new ones get 503 and retry later. */
+  /** Past this many streams in all, new ones get 503 and retry later. */
   maxClients?: number;
+  /** Past this many streams from one client (address, see client-key.ts), its new ones get 503. */
+  maxPerClient?: number;
 }
+
+export const DEFAULT_MAX_CLIENTS = 1000;
+/** Room for a few people behind one NAT address; one browser opens at most 6 over HTTP/1.1. */
+export const DEFAULT_MAX_PER_CLIENT = 20;
 
 /**
  * Server-Sent Events fed by the guitar cache: each change is pushed to every open page as a small
@@ -17,10 +24,14 @@ export class SseHub {
   private readonly clients = new Set<Response>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxClients: number;
+  private readonly maxPerClient: number;
+  /** Open streams per client key; a key leaves with its last stream. */
+  private readonly perClient = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
   constructor(store: GuitarStore, options: SseOptions = {}) {
-    this.maxClients = options.maxClients ?? 1000;
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
     this.unsubscribe = store.subscribe((change) => this.broadcast(change));
     this.heartbeat = setInterval(() => this.send(': ping\n\n'), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
@@ -32,12 +43,15 @@ export class SseHub {
 
   /** GET /events */
   readonly handler = (req: Request, res: Response): void => {
-    if (this.clients.size >= this.maxClients) {
-      res
-        .status(503)
-        .set('Retry-After', '10')
-        .type('text/plain')
-        .send('Too many live connections; retry later.\n');
+    const key = clientKey(req);
+    const mine = this.perClient.get(key) ?? 0;
+    // A client at its own limit is refused alone; the total still bounds everyone together.
+    if (mine >= this.maxPerClient || this.clients.size >= this.maxClients) {
+      const why =
+        mine >= this.maxPerClient
+          ? 'Too many live connections from your address'
+          : 'Too many live connections';
+      res.status(503).set('Retry-After', '10').type('text/plain').send(`${why}; retry later.\n`);
       return;
     }
     res.status(200).set({
@@ -51,7 +65,13 @@ export class SseHub {
     // The browser waits this long before reconnecting after a drop.
     res.write('retry: 2000\n\n');
     this.clients.add(res);
-    req.on('close', () => this.clients.delete(res));
+    this.perClient.set(key, mine + 1);
+    req.on('close', () => {
+      if (!this.clients.delete(res)) return; // already ended by close()
+      const left = (this.perClient.get(key) ?? 1) - 1;
+      if (left > 0) this.perClient.set(key, left);
+      else this.perClient.delete(key);
+    });
   };
 
   /** Ends every stream (on shutdown), so the server can close. */
@@ -60,6 +80,7 @@ export class SseHub {
     this.unsubscribe();
     for (const res of this.clients) res.end();
     this.clients.clear();
+    this.perClient.clear();
   }
 
   private broadcast(change: StoreChange): void {

@@ -48,6 +48,11 @@ export async function eventually(
   }
 }
 
+/** The CSRF token of the form in `html`, if it has one. */
+export function csrfTokenIn(html: string): string | undefined {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+}
+
 /**
  * A tiny browser without a browser: keeps cookies, reads the CSRF token from forms, and does not
  * follow redirects, so tests see each 303.
@@ -86,7 +91,7 @@ export class TestClient {
   /** GETs `formPage`, takes its CSRF token, and posts `fields` (plus the token) to `action`. */
   async submit(formPage: string, action: string, fields: Record<string, string>): Promise<Response> {
     const page = await this.get(formPage);
-    const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1];
+    const token = csrfTokenIn(page.text);
     if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.status})`);
     return this.post(action, { _csrf: token, ...fields });
   }
@@ -139,6 +144,16 @@ export async function createGuitar(
     namespace,
     body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec },
   });
+}
+
+/** The names of the guitars in `namespace`, sorted, as the apiserver has them (not the UI's cache). */
+export async function guitarNames(kc: KubeConfig, namespace: string): Promise<string[]> {
+  const list = (await kc
+    .makeApiClient(CustomObjectsApi)
+    .listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace })) as {
+    items: Array<{ metadata: { name: string } }>;
+  };
+  return list.items.map((g) => g.metadata.name).sort();
 }
 
 /** Deletes a guitar behind the UI's back. */
