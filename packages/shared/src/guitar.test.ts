@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guitarKey, guitarPath, guitarProblem, isGuitar, splitKey } from './guitar.js';
+import { InvalidNameError } from './names.js';
 
 const meta = { name: 'strat', namespace: 'music' };
 
@@ -35,10 +36,11 @@ describe('keys', () => {
 });
 
 describe('guitarPath', () => {
-  it('names all guitars, one namespace’s, or one guitar, escaping what it is given', () => {
+  it('names all guitars, one namespace’s, or one guitar, and refuses names no object can have', () => {
     expect(guitarPath()).toBe('/apis/kool.karmalabs.local/v1/guitars');
     expect(guitarPath('shop')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars');
     expect(guitarPath('shop', 'strat')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars/strat');
-    expect(guitarPath('a/b', 'c?d')).toBe('/apis/kool.karmalabs.local/v1/namespaces/a%2Fb/guitars/c%3Fd');
+    expect(() => guitarPath('a/b', 'strat')).toThrow(InvalidNameError);
+    expect(() => guitarPath('shop', '.')).toThrow(InvalidNameError);
   });
 });
