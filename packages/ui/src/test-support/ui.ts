@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { API_VERSION, ensureGuitarCrd, GROUP, KIND, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
 import type { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config.js';
 import { type RunningUi, startUi } from '../start.js';
 
@@ -12,6 +12,8 @@ export interface TestUiOptions {
   clock?: () => number;
   /** Wait for /readyz (default true). */
   waitReady?: boolean;
+  /** Where the UI logs; silent (or TEST_LOG_LEVEL) unless given. */
+  logger?: Logger;
 }
 
 /** The whole UI in-process on 127.0.0.1 and a free port, as `kc`. Close it in afterAll. */
@@ -20,7 +22,7 @@ export async function startTestUi(kc: KubeConfig, options: TestUiOptions = {}): 
   const ui = await startUi({
     kc,
     config,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     host: '127.0.0.1',
     minBackoffMs: 100,
     maxBackoffMs: 1_000,
