@@ -1,7 +1,7 @@
 import { KubeHttp } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, prepareCluster } from './test-support/ui.js';
+import { eventually, grantGuitars, prepareCluster } from './test-support/ui.js';
 import { UserNamespaces } from './user-namespaces.js';
 
 const cluster = new Cluster(inject('testenv'));
@@ -14,26 +14,11 @@ describe('UserNamespaces', () => {
   let other: string;
 
   const grantList = (ns: string, sa: string) =>
-    cluster.kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: 'guitar-lister', namespace: ns },
-            rules: [{ apiGroups: ['kool.karmalabs.local'], resources: ['guitars'], verbs: ['list'] }],
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: `guitar-lister-${sa}`, namespace: ns },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'guitar-lister' },
-            subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
-          },
-        ],
-      }),
+    grantGuitars(cluster, {
+      namespace: ns,
+      name: `guitar-lister-${sa}`,
+      verbs: ['list'],
+      serviceAccount: { namespace: ns, name: sa },
     });
   /** Deletes the binding and waits until the apiserver's RBAC (a fresh, uncached ask) shows it. */
   const revoke = async (ns: string, sa: string, saToken: string) => {

@@ -9,6 +9,8 @@ import { send } from '../test-support/http-from-address.js';
 import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
 import {
   createGuitar,
+  csrfTokenIn,
+  grantGuitars,
   guitarNames,
   prepareCluster,
   startTestUi,
@@ -24,32 +26,6 @@ import {
  */
 
 const cluster = new Cluster(inject('testenv'));
-
-const managerRole = (ns: string) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'Role',
-  metadata: { name: 'guitar-manager', namespace: ns },
-  rules: [
-    {
-      apiGroups: ['kool.karmalabs.local'],
-      resources: ['guitars'],
-      verbs: ['get', 'list', 'watch', 'create', 'delete'],
-    },
-  ],
-});
-const viewerRole = (ns: string) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'Role',
-  metadata: { name: 'guitar-viewer', namespace: ns },
-  rules: [{ apiGroups: ['kool.karmalabs.local'], resources: ['guitars'], verbs: ['list'] }],
-});
-const binding = (ns: string, role: string, saNamespace: string, sa: string) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'RoleBinding',
-  metadata: { name: `${role}-${sa}`, namespace: ns },
-  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
-  subjects: [{ kind: 'ServiceAccount', name: sa, namespace: saNamespace }],
-});
 
 describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s RBAC', () => {
   let ui: RunningUi;
@@ -80,14 +56,17 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
     nsC = await cluster.createNamespace('proxy-c');
     await cluster.ensureServiceAccount(nsA, 'alice');
     await cluster.ensureServiceAccount(nsB, 'bob');
-    const rbac = [
-      managerRole(nsA),
-      binding(nsA, 'guitar-manager', nsA, 'alice'),
-      viewerRole(nsB),
-      binding(nsB, 'guitar-viewer', nsB, 'bob'),
-    ];
-    await cluster.kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rbac }),
+    await grantGuitars(cluster, {
+      namespace: nsA,
+      name: 'guitar-manager',
+      verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      serviceAccount: { namespace: nsA, name: 'alice' },
+    });
+    await grantGuitars(cluster, {
+      namespace: nsB,
+      name: 'guitar-viewer',
+      verbs: ['list'],
+      serviceAccount: { namespace: nsB, name: 'bob' },
     });
     await createGuitar(admin(), nsA, 'a-strat', { brand: 'fender', review: false });
     await createGuitar(admin(), nsB, 'b-tele', { brand: 'fender', review: false });
@@ -196,6 +175,35 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
     expect(await everything()).toBe(before);
     const refusals = logLines.filter((l) => l.audit === true && l.user === bobName).map((l) => l.result);
     expect(refusals).toEqual(['403', '403', '403']);
+  });
+
+  it("refuses a form posted with another user's CSRF pair; nothing changes", async () => {
+    // Bob signs in and takes a CSRF pair (cookie and token) minted for him, as anyone can...
+    const form = await fetch(`${bobProxy.url}/guitars/new`, { headers: { accept: 'text/html' } });
+    const token = csrfTokenIn(await form.text());
+    const cookie = form.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    expect(token).toBeDefined();
+    // ...and makes Alice's browser post it (a planted cookie and a form on a sibling site).
+    const before = await everything();
+    const posted = await fetch(`${aliceProxy.url}/guitars`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie },
+      body: new URLSearchParams({ _csrf: token ?? '', name: 'planted', brand: 'Fender', namespace: nsA }),
+    });
+    expect(posted.status).toBe(403);
+    expect(await everything()).toBe(before);
+    // The same pair still works for Bob himself (as far as the form goes: RBAC then refuses him).
+    const own = await fetch(`${bobProxy.url}/guitars`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', cookie },
+      body: new URLSearchParams({ _csrf: token ?? '', name: 'planted', brand: 'Fender', namespace: nsB }),
+    });
+    expect(await own.text()).toContain('may not create guitars');
   });
 
   it('refuses identity headers from anywhere but the proxy address, with 401; nothing changes', async () => {

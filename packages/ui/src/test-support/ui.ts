@@ -184,3 +184,37 @@ export async function reviewAsController(
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
 }
+
+/**
+ * Lets a ServiceAccount do `verbs` on guitars in `namespace` (a Role and a RoleBinding, both named
+ * `name`), as an administrator granting a person would. Returns the binding's name, to revoke it.
+ */
+export async function grantGuitars(
+  cluster: Cluster,
+  grant: {
+    namespace: string;
+    name: string;
+    verbs: string[];
+    serviceAccount: { namespace: string; name: string };
+  },
+): Promise<string> {
+  const { namespace, name, verbs, serviceAccount } = grant;
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace } };
+  await cluster.kubectlOk(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { ...role, rules: [{ apiGroups: [GROUP], resources: [PLURAL], verbs }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name, namespace },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+          subjects: [{ kind: 'ServiceAccount', ...serviceAccount }],
+        },
+      ],
+    }),
+  });
+  return name;
+}
