@@ -79,6 +79,22 @@ describe('the OpenShift sign-in proxy (k8s/overlays/openshift/sign-in.yaml)', ()
     );
   });
 
+  it("leaves the UI's own ServiceAccount only reading: the users write with their own tokens", async () => {
+    const objects = await kustomize(cluster, 'overlays/openshift');
+    const rules = (find(objects, 'ClusterRole', 'guitars-ui') as unknown as { rules: unknown[] }).rules;
+    expect(rules).toEqual([
+      { apiGroups: ['kool.karmalabs.local'], resources: ['guitars'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const user = (find(objects, 'ClusterRole', 'guitars-user') as unknown as { rules: unknown[] }).rules;
+    expect(user).toEqual([
+      {
+        apiGroups: ['kool.karmalabs.local'],
+        resources: ['guitars'],
+        verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      },
+    ]);
+  });
+
   it('makes the ServiceAccount the OAuth client, sent back to the Route', async () => {
     const objects = await kustomize(cluster, 'overlays/openshift');
     const sa = find(objects, 'ServiceAccount', 'guitars-ui');
