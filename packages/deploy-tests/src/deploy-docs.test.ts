@@ -194,14 +194,16 @@ describe('the oc new-app ways, held to k8s/', () => {
       to: { name: string };
       tls: { termination: string; insecureEdgeTerminationPolicy: string };
     };
-    // oc new-app names the UI's Service after the Deployment.
+    // oc new-app names the UI's Service after the Deployment. Its UI runs without the overlay's
+    // sign-in proxy (a reencrypt Route to it): TLS ends at the router.
     expect(spec.to.name).toBe(APP_NAMES.ui.deployment);
+    expect(spec.tls.termination).toBe('reencrypt');
     expect(oc(finish, 'create', 'route')).toEqual([
       [
         'oc',
         'create',
         'route',
-        spec.tls.termination,
+        'edge',
         route.metadata.name,
         `--service=${spec.to.name}`,
         `--insecure-policy=${spec.tls.insecureEdgeTerminationPolicy}`,

@@ -125,11 +125,49 @@ async function startApp(app: App, port: number) {
     mounts: { ...setup.mounts, ...account.mounts },
     tmpfs: setup.tmpfs,
   });
-  return { name, podName };
+  return { name, podName, env };
 }
 
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+/** A user (a ServiceAccount token stands in) who may manage the guitars of `namespace`. */
+async function signedInUser(namespace: string): Promise<{ name: string; token: string }> {
+  const sa = 'guitar-manager';
+  await cluster.ensureServiceAccount(namespace, sa);
+  const meta = { name: sa, namespace };
+  await cluster.kubectlOk(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: meta,
+          rules: [
+            {
+              apiGroups: [GROUP],
+              resources: ['guitars'],
+              verbs: ['get', 'list', 'watch', 'create', 'delete'],
+            },
+          ],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: meta,
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa },
+          subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
+        },
+      ],
+    }),
+  });
+  return { name: `system:serviceaccount:${namespace}:${sa}`, token: await cluster.tokenFor(namespace, sa) };
+}
+
+async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
   return { status: response.status, body: await response.text() };
 }
 
@@ -278,7 +316,7 @@ describe.skipIf(!engine)('the controller image, run as its Deployment runs it', 
 describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
   it('lists, creates and deletes guitars through its JSON API, and serves its pages', async () => {
     const port = await freePort();
-    const { name } = await startApp('ui', port);
+    const { name, env } = await startApp('ui', port);
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitWhileRunning(
@@ -289,6 +327,13 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
       await expectRestricted(name);
 
       const shop = await cluster.createNamespace('image');
+      // The overlay runs the UI behind its sign-in proxy (UI_AUTH=proxy), which it believes on
+      // loopback: the test is that proxy (host network: it connects from 127.0.0.1), signed in as
+      // a user who may manage the guitars of `shop`, and the UI writes with that user's token.
+      expect(env.UI_AUTH).toBe('proxy');
+      const user = await signedInUser(shop);
+      const asUser = { 'x-forwarded-user': user.name, 'x-forwarded-access-token': user.token };
+      expect((await get(`${base}/api/guitars`)).status, 'without the proxy headers').toBe(401);
       const guitars = cluster.adminConfig().makeApiClient(CustomObjectsApi);
       const target = { group: GROUP, version: 'v1', namespace: shop, plural: 'guitars' };
       const exists = async (guitar: string) =>
@@ -298,7 +343,7 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
         );
       const listed = async () =>
         (
-          JSON.parse((await get(`${base}/api/guitars?namespace=${shop}`)).body) as {
+          JSON.parse((await get(`${base}/api/guitars?namespace=${shop}`, asUser)).body) as {
             items?: Array<{ name: string }>;
           }
         ).items?.map((g) => g.name) ?? [];
@@ -317,10 +362,10 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
         (await listed()).includes('lespaul'),
       );
 
-      // Creates, as its own ServiceAccount.
+      // Creates, as the signed-in user.
       const created = await fetch(`${base}/api/guitars`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...asUser },
         body: JSON.stringify({ name: 'jazzmaster', brand: 'fender', namespace: shop }),
       });
       expect(created.status, await created.clone().text()).toBe(201);
@@ -330,7 +375,10 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
       );
 
       // Deletes.
-      const deleted = await fetch(`${base}/api/guitars/${shop}/jazzmaster`, { method: 'DELETE' });
+      const deleted = await fetch(`${base}/api/guitars/${shop}/jazzmaster`, {
+        method: 'DELETE',
+        headers: asUser,
+      });
       expect(deleted.status, await deleted.clone().text()).toBe(204);
       await waitFor('the guitar is gone from the cluster', async () => !(await exists('jazzmaster')), 30_000);
       await waitWhileRunning(
@@ -340,10 +388,11 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
       );
 
       // The page renders from views/ and the stylesheet comes from public/.
-      const page = await get(`${base}/?namespace=${shop}`);
+      const page = await get(`${base}/?namespace=${shop}`, asUser);
       expect(page.status).toBe(200);
       expect(page.body).toContain('lespaul');
-      expect((await get(`${base}/static/app.css`)).status).toBe(200);
+      expect(page.body).toContain(`Signed in as <strong>${user.name}</strong>`);
+      expect((await get(`${base}/static/app.css`, asUser)).status).toBe(200);
 
       expect(await containers.stop(name, 30)).toBe(0);
     } catch (err) {

@@ -33,7 +33,7 @@ const BASE_KINDS = [
 ];
 const EXTRA_KINDS: Record<Overlay, string[]> = {
   kubernetes: ['Ingress/guitars-ui'],
-  openshift: ['Route/guitars-ui'],
+  openshift: ['ClusterRole/guitars-user', 'Route/guitars-ui'],
 };
 
 function kindsOf(objects: KubeObject[]): string[] {
@@ -107,12 +107,19 @@ function expectHardened(d: V1Deployment, app: App, overlay: Overlay | 'base'): v
     expect(c.resources?.limits?.[resource], `${resource} limit`).toBeDefined();
   }
 
+  // A probe names a port of its own container (the kubelet looks names up there), or gives the
+  // number of one the pod serves (on OpenShift: the sign-in proxy's, the UI being on loopback).
   const portNames = new Set((c.ports ?? []).map((p) => p.name));
+  const podPorts = new Set(
+    spec.containers.flatMap((other) => (other.ports ?? []).map((p) => p.containerPort)),
+  );
   expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
   expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
   expect(c.startupProbe?.httpGet?.path).toBe('/healthz');
   for (const probe of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
-    expect(portNames.has(String(probe?.httpGet?.port)), `probe port ${probe?.httpGet?.port}`).toBe(true);
+    const port = probe?.httpGet?.port;
+    const served = typeof port === 'number' ? podPorts.has(port) : portNames.has(String(port));
+    expect(served, `probe port ${port}`).toBe(true);
   }
 
   // Every variable set here is one the app reads: a typo would be silently ignored otherwise.
@@ -243,27 +250,36 @@ describe('kustomize builds', () => {
     expect((pdb.spec as { maxUnavailable: number }).maxUnavailable).toBe(1);
   });
 
-  it('serves the UI on 8080 behind the guitars-ui Service, a Route (edge TLS, HTTP redirected) and an Ingress, still serving while it leaves them', async () => {
+  it('serves the UI on 8080 behind the guitars-ui Service and an Ingress, and on OpenShift on loopback behind its sign-in proxy and a reencrypt Route, still serving while it leaves them', async () => {
     const openshift = await kustomize(cluster, 'overlays/openshift');
-    const c = container(deployment(openshift, 'guitars-ui'), 'ui');
-    expect(c.ports?.find((p) => p.name === 'http')?.containerPort).toBe(8080);
+    const ui = deployment(openshift, 'guitars-ui');
+    const c = container(ui, 'ui');
+    // On loopback, serving no port to the network: only the proxy beside it reaches it.
+    expect(c.ports ?? []).toEqual([]);
     expect(envValue(c, 'PORT')).toBe('8080');
-    // On every interface, for the Service and the probes: the UI's own default is loopback.
-    expect(envValue(c, 'HOST')).toBe('0.0.0.0');
-    // The router is one hop in front: the UI believes its X-Forwarded-* and no one else's.
-    expect(envValue(c, 'TRUST_PROXY')).toBe('1');
+    expect(envValue(c, 'HOST')).toBe('127.0.0.1');
+    expect(envValue(c, 'UI_AUTH')).toBe('proxy');
+    // The router and the proxy are two hops in front: the UI believes their X-Forwarded-* only.
+    expect(envValue(c, 'TRUST_PROXY')).toBe('2');
     // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
     expect(c.lifecycle?.preStop?.exec?.command).toEqual(['sleep', '5']);
-    expect(
-      deployment(openshift, 'guitars-ui').spec?.template.spec?.terminationGracePeriodSeconds,
-    ).toBeGreaterThanOrEqual(5 + 10);
-    const service = find(openshift, 'Service', 'guitars-ui').spec as { ports: Array<{ name: string }> };
-    expect(service.ports.map((p) => p.name)).toContain('http');
-
+    expect(ui.spec?.template.spec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(5 + 10);
+    for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe])
+      expect(probe?.httpGet).toMatchObject({ port: 8443, scheme: 'HTTPS' });
+    const proxy = podSpec(ui).containers.find((other) => other.name === 'oauth-proxy');
+    expect(proxy?.ports).toEqual([{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
+    expect(proxy?.args).toContain('--upstream=http://127.0.0.1:8080');
+    const service = find(openshift, 'Service', 'guitars-ui');
+    expect(service.metadata.annotations?.['service.beta.openshift.io/serving-cert-secret-name']).toBe(
+      'guitars-ui-tls',
+    );
+    expect((service.spec as { ports: unknown[] }).ports).toEqual([
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' },
+    ]);
     expect(find(openshift, 'Route', 'guitars-ui').spec).toMatchObject({
       to: { kind: 'Service', name: 'guitars-ui' },
-      port: { targetPort: 'http' },
-      tls: { termination: 'edge', insecureEdgeTerminationPolicy: 'Redirect' },
+      port: { targetPort: 'https' },
+      tls: { termination: 'reencrypt', insecureEdgeTerminationPolicy: 'Redirect' },
     });
     const kubernetes = await kustomize(cluster, 'overlays/kubernetes');
     expect(envValue(container(deployment(kubernetes, 'guitars-ui'), 'ui'), 'TRUST_PROXY')).toBe('1');
@@ -294,16 +310,21 @@ describe('kustomize builds', () => {
           expect(selects(policy.podSelector, labels), `${app}'s policy selects ${other}`).toBe(false);
         }
         expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
-        // Ingress: exactly the ports the container serves, by number (pods of oc new-app name none).
-        const served = (container(d, app).ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`);
+        // Ingress: exactly the ports the pod serves, by number (pods of oc new-app name none).
+        const served = podSpec(d).containers.flatMap((c) =>
+          (c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`),
+        );
         expect(served.length).toBeGreaterThan(0);
-        expect(openPorts(policy.ingress)).toEqual(served.sort());
+        // On OpenShift the file also serves the oc new-app flows, whose UI (no proxy) is on 8080.
+        const newApp = which === 'openshift' && app === 'ui' ? ['8080/TCP'] : [];
+        expect(openPorts(policy.ingress)).toEqual([...served, ...newApp].sort());
         for (const rule of policy.ingress ?? [])
           expect(rule.from?.length, 'every ingress rule names its sources').toBeGreaterThan(0);
         const sources = (policy.ingress ?? []).flatMap((r) => r.from ?? []);
         if (which === 'openshift') {
           expect(sources).toEqual(
-            app === 'ui' ? [OPENSHIFT_ROUTER, OPENSHIFT_MONITORING] : [OPENSHIFT_MONITORING],
+            // The UI's only port is its sign-in proxy's, for the router.
+            app === 'ui' ? [OPENSHIFT_ROUTER] : [OPENSHIFT_MONITORING],
           );
         } else {
           expect(sources).toEqual([{ namespaceSelector: {} }]);

@@ -113,6 +113,35 @@ describe('KubeHttp', () => {
     }
   });
 
+  it('acts as a request’s bearerToken alone, not the kubeconfig’s client certificate', async () => {
+    const namespace = await cluster.createNamespace('kube-http');
+    await cluster.ensureServiceAccount(namespace, 'user');
+    const token = await cluster.tokenFor(namespace, 'user');
+    // The admin kubeconfig authenticates with a client certificate, which the apiserver would
+    // prefer to any token: the user's requests must not carry it.
+    const client = new KubeHttp(cluster.adminConfig());
+    try {
+      type Review = { status: { userInfo: { username: string } } };
+      const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
+      const path = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+      const asUser = await client.request<Review>({ method: 'POST', path, body: review, bearerToken: token });
+      expect(asUser.status.userInfo.username).toBe(`system:serviceaccount:${namespace}:user`);
+      const refused = await client
+        .request({ method: 'GET', path: `/api/v1/namespaces/${namespace}/secrets`, bearerToken: token })
+        .catch((err: unknown) => err);
+      expect(apiStatus(refused)).toBe(403);
+      // A bad token is the user's 401; the client's own credentials still work afterwards.
+      const expired = await client
+        .request({ method: 'POST', path, body: review, bearerToken: 'not-a-token' })
+        .catch((err: unknown) => err);
+      expect(apiStatus(expired)).toBe(401);
+      const asAdmin = await client.request<Review>({ method: 'POST', path, body: review });
+      expect(asAdmin.status.userInfo.username).not.toContain('serviceaccount');
+    } finally {
+      client.close();
+    }
+  });
+
   it('reads the credentials once for many requests, and again after a 401', async () => {
     const namespace = await cluster.createNamespace('kube-http');
     await cluster.ensureServiceAccount(namespace, 'nobody');

@@ -12,6 +12,12 @@ export interface KubeHttpRequest {
   body?: unknown;
   /** Content-Type of the body; application/json unless said (e.g. application/merge-patch+json). */
   contentType?: string;
+  /**
+   * Acts as the holder of this bearer token (a signed-in user), not as the kubeconfig's user: the
+   * kubeconfig's client certificate, token and impersonation are left out, so the apiserver's
+   * RBAC judges that user alone. Only the cluster's address and CA come from the kubeconfig.
+   */
+  bearerToken?: string;
 }
 
 /** One event of a watch stream: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), its object. */
@@ -52,6 +58,8 @@ const WATCH_IDLE_TIMEOUT_MS = 30_000;
 export class KubeHttp {
   private readonly server: URL;
   private readonly agent: http.Agent;
+  /** For requests with a bearerToken: no client certificate ever rides on these connections. */
+  private readonly tokenAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly proxied: boolean;
   private credentials: { readAt: number; options: Promise<https.RequestOptions> } | undefined;
@@ -62,6 +70,7 @@ export class KubeHttp {
     this.server = new URL(cluster.server);
     this.transport = this.server.protocol === 'http:' ? http : https;
     this.agent = new this.transport.Agent({ keepAlive: true });
+    this.tokenAgent = new this.transport.Agent({ keepAlive: true });
     this.proxied = Boolean(cluster.proxyUrl);
   }
 
@@ -90,7 +99,8 @@ export class KubeHttp {
     return new Promise<T>((resolve, reject) => {
       const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
         const status = res.statusCode ?? 0;
-        if (status === 401) this.credentials = undefined;
+        // A user's expired token says nothing about the kubeconfig's credentials.
+        if (status === 401 && req.bearerToken === undefined) this.credentials = undefined;
         const answer =
           status >= 200 && status < 300
             ? read(res)
@@ -197,11 +207,15 @@ export class KubeHttp {
   /** Closes its connections, idle or not: for a stop, once no request is in flight. */
   close(): void {
     this.agent.destroy();
+    this.tokenAgent.destroy();
   }
 
   /** Options for one request: the kubeconfig's credentials, this client's pool, the full path. */
   private async options(req: KubeHttpRequest, payload: string | undefined): Promise<https.RequestOptions> {
-    const options = await this.credentialOptions();
+    const options =
+      req.bearerToken === undefined
+        ? await this.credentialOptions()
+        : await this.tokenOptions(req.bearerToken);
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(req.query ?? {}))
       if (value !== undefined) query.set(key, value);
@@ -210,7 +224,7 @@ export class KubeHttp {
       ...options,
       // applyToHTTPSOptions hands out client-node's agent for the cluster: through a proxy that is
       // the proxy's agent, to be used; else our own, which keeps connections alive.
-      agent: this.proxied ? options.agent : this.agent,
+      agent: this.proxied ? options.agent : req.bearerToken === undefined ? this.agent : this.tokenAgent,
       protocol: this.server.protocol,
       hostname: this.server.hostname,
       port: this.server.port,
@@ -228,6 +242,22 @@ export class KubeHttp {
               'content-length': Buffer.byteLength(payload),
             }),
       },
+    };
+  }
+
+  /**
+   * The kubeconfig's CA and TLS settings with `token` as the only credential. The apiserver tries
+   * a client certificate before a bearer token, so one left in would make every user the UI.
+   */
+  private async tokenOptions(token: string): Promise<https.RequestOptions> {
+    if (this.proxied)
+      throw new Error('requests with a user token through a kubeconfig proxy-url are not supported');
+    const { ca, rejectUnauthorized, servername } = await this.credentialOptions();
+    return {
+      ...(ca === undefined ? {} : { ca }),
+      ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+      ...(servername === undefined ? {} : { servername }),
+      headers: { authorization: `Bearer ${token}` },
     };
   }
 

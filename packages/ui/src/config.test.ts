@@ -73,6 +73,24 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig, UI_AUTH=proxy', () => {
+  it('trusts loopback by default, or the addresses given', () => {
+    expect(loadConfig({ UI_AUTH: 'proxy' }).auth).toEqual({ proxy: { addresses: ['127.0.0.1', '::1'] } });
+    expect(loadConfig({ UI_AUTH: 'proxy', UI_AUTH_PROXY_ADDRESSES: ' 10.0.0.5 , ::1' }).auth).toEqual({
+      proxy: { addresses: ['10.0.0.5', '::1'] },
+    });
+  });
+
+  it('refuses other modes, addresses that are not IPs, and a password beside the proxy', () => {
+    expect(() => loadConfig({ UI_AUTH: 'oidc' })).toThrow(/UI_AUTH: must be "proxy"/);
+    expect(() => loadConfig({ UI_AUTH: 'proxy', UI_AUTH_PROXY_ADDRESSES: 'localhost' })).toThrow(
+      /UI_AUTH_PROXY_ADDRESSES: must be IP addresses/,
+    );
+    expect(() => loadConfig({ UI_AUTH: 'proxy', UI_AUTH_TOKEN: 'x' })).toThrow(/unset UI_AUTH_USERNAME/);
+    expect(() => loadConfig({ UI_AUTH_PROXY_ADDRESSES: '127.0.0.1' })).toThrow(/needs UI_AUTH=proxy/);
+  });
+});
+
 describe('parseTrustProxy', () => {
   it('reads booleans, hop counts and address lists', () => {
     expect(parseTrustProxy('true')).toBe(true);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isDns1123Label } from '@guitars/shared';
 import { z } from 'zod';
 
@@ -32,6 +33,12 @@ export interface AuthConfig {
   basic?: { username: string; password: string };
   /** UI_AUTH_TOKEN: `Authorization: Bearer <token>`, for scripts. */
   token?: string;
+  /**
+   * UI_AUTH=proxy: a signing-in proxy in front (oauth-proxy, oauth2-proxy) says who the user is in
+   * X-Forwarded-User and X-Forwarded-Access-Token; believed only from these addresses
+   * (UI_AUTH_PROXY_ADDRESSES, loopback by default: the proxy is a sidecar in the pod).
+   */
+  proxy?: { addresses: string[] };
 }
 
 export const DEFAULT_PORT = 8080;
@@ -41,6 +48,8 @@ export const DEFAULT_NAMESPACE = 'guitarcenter';
 export const DEFAULT_TRUST_PROXY = false;
 export const DEFAULT_WRITE_RATE_LIMIT = 30;
 const MIN_SECRET_LENGTH = 32;
+/** A sidecar proxy reaches the UI over the pod's loopback. */
+export const DEFAULT_PROXY_ADDRESSES = ['127.0.0.1', '::1'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -67,6 +76,11 @@ const schema = z.object({
   UI_AUTH_USERNAME: optionalText,
   UI_AUTH_PASSWORD: z.string().optional(),
   UI_AUTH_TOKEN: optionalText,
+  UI_AUTH: optionalText.refine((v) => v === undefined || v === 'proxy', 'must be "proxy", or unset'),
+  UI_AUTH_PROXY_ADDRESSES: optionalText.refine(
+    (v) => v === undefined || addressList(v).every((a) => isIP(a) !== 0),
+    'must be IP addresses separated by commas, e.g. 127.0.0.1,::1',
+  ),
   UI_COOKIE_SECRET: z
     .string()
     .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
@@ -94,6 +108,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
     auth.basic = { username: e.UI_AUTH_USERNAME, password: e.UI_AUTH_PASSWORD };
   }
   if (e.UI_AUTH_TOKEN) auth.token = e.UI_AUTH_TOKEN;
+  if (e.UI_AUTH === 'proxy') {
+    // Two ways to sign in would make the password a way around the users' own RBAC.
+    if (auth.basic || auth.token) {
+      throw new ConfigError(
+        'invalid configuration: UI_AUTH=proxy signs users in through the proxy; unset UI_AUTH_USERNAME, UI_AUTH_PASSWORD and UI_AUTH_TOKEN',
+      );
+    }
+    auth.proxy = {
+      addresses: e.UI_AUTH_PROXY_ADDRESSES ? addressList(e.UI_AUTH_PROXY_ADDRESSES) : DEFAULT_PROXY_ADDRESSES,
+    };
+  } else if (e.UI_AUTH_PROXY_ADDRESSES) {
+    throw new ConfigError('invalid configuration: UI_AUTH_PROXY_ADDRESSES needs UI_AUTH=proxy');
+  }
   return {
     port: e.PORT,
     host: e.HOST ?? DEFAULT_HOST,
@@ -104,6 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
     cookieSecretGenerated: e.UI_COOKIE_SECRET === undefined,
     writeRateLimit: e.UI_WRITE_RATE_LIMIT,
   };
+}
+
+function addressList(value: string): string[] {
+  return value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
 }
 
 /** `true`/`false`, a hop count, or a list of addresses, subnets and names, as Express accepts. */

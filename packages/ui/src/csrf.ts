@@ -3,6 +3,7 @@ import { type DoubleCsrfUtilities, doubleCsrf } from 'csrf-csrf';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { cookieName, cookieOptions } from './cookies.js';
 import { HttpError } from './http-error.js';
+import { proxyUserOf } from './proxy-identity.js';
 
 export const CSRF_COOKIE = 'gc_csrf';
 export const CSRF_FIELD = '_csrf';
@@ -14,8 +15,10 @@ export const CSRF_FIELD = '_csrf';
  * this key. A cookie value the server did not mint is replaced, never signed. No session store:
  * replicas share nothing but UI_COOKIE_SECRET.
  *
- * The token is bound to no session (the app has none), so what stops a site that plants a cookie
- * minted for itself is the `__Host-` prefix over TLS and the Origin check (`same-origin.ts`).
+ * Without sign-in the token is bound to no session (the app has none), so what stops a site that
+ * plants a cookie minted for itself is the `__Host-` prefix over TLS and the Origin check
+ * (`same-origin.ts`). Signed in through a proxy (UI_AUTH=proxy), it is bound to the user too: a
+ * pair minted for one user is refused for another.
  */
 export class Csrf {
   /** One per cookie name: `__Host-gc_csrf` over TLS, `gc_csrf` on plain HTTP. */
@@ -28,7 +31,7 @@ export class Csrf {
     const make = (secure: boolean) =>
       doubleCsrf({
         getSecret: () => key,
-        getSessionIdentifier: () => '',
+        getSessionIdentifier: (req) => proxyUserOf(req)?.user ?? '',
         cookieName: secure ? `__Host-${CSRF_COOKIE}` : CSRF_COOKIE,
         getCsrfTokenFromRequest: formToken,
       });

@@ -57,6 +57,20 @@ describe('GuitarStore', () => {
     expect(store.query({ brand: 'nobody' })).toMatchObject({ total: 0, pages: 1, rows: [] });
   });
 
+  it('shows only the namespaces a signed-in user may see (visible), with the other filters', () => {
+    const { store } = storeWith(
+      guitar('mine', 'a', { brand: 'fender' }),
+      guitar('theirs', 'b', { brand: 'fender' }),
+      guitar('mine', 'c', { brand: 'gibson' }),
+    );
+    const visible = new Set(['mine']);
+    expect(names(store, { visible })).toEqual(['fender/a@mine', 'gibson/c@mine']);
+    expect(names(store, { visible, brand: 'fender' })).toEqual(['fender/a@mine']);
+    expect(store.query({ visible, namespace: 'theirs' })).toMatchObject({ total: 0, rows: [] });
+    expect(store.query({ visible: new Set() }).total).toBe(0);
+    expect([...store.namespaces()].sort()).toEqual(['mine', 'theirs']);
+  });
+
   it('sorts and filters by the brand as the controller reads it: trimmed, in any case', () => {
     const { store } = storeWith(
       guitar('a', 'sg', { brand: 'gibson' }),

@@ -20,6 +20,8 @@ export interface GuitarQuery {
   /** 1-based; a page past the last is answered empty, with `pages` saying how many there are. */
   page?: number | undefined;
   perPage?: number | undefined;
+  /** Only guitars of these namespaces (a signed-in user's: UserNamespaces); all when absent. */
+  visible?: ReadonlySet<string> | undefined;
 }
 
 export interface GuitarPage {
@@ -117,12 +119,14 @@ export class GuitarStore {
       to = this.firstIndex((entry) => entry.brand > brand);
     }
     const namespace = query.namespace?.trim();
+    const { visible } = query;
     let matches: ArrayLike<Entry>;
-    if (namespace) {
+    if (namespace || visible) {
       const filtered: Entry[] = [];
       for (let i = from; i < to; i++) {
         const entry = this.sorted[i] as Entry;
-        if (entry.row.namespace === namespace) filtered.push(entry);
+        const ns = entry.row.namespace;
+        if ((!namespace || ns === namespace) && (!visible || visible.has(ns))) filtered.push(entry);
       }
       matches = filtered;
       from = 0;
@@ -138,6 +142,11 @@ export class GuitarStore {
     const end = Math.min(to, from + page * perPage);
     for (let i = from + (page - 1) * perPage; i < end; i++) rows.push((matches[i] as Entry).row);
     return { rows, total, page, pages, perPage };
+  }
+
+  /** Every namespace that has guitars in the cache. */
+  namespaces(): IterableIterator<string> {
+    return this.namespaceCounts.keys();
   }
 
   /** Namespaces and brands present, alphabetically, for the filters' suggestions. */

@@ -114,4 +114,30 @@ describe('GuitarWriter against the apiserver', () => {
       `guitars.kool.karmalabs.local is forbidden: User "system:serviceaccount:${ns}:nobody" cannot create resource "guitars" in API group "kool.karmalabs.local" in the namespace "${ns}"`,
     );
   });
+
+  it("acts as a signed-in user's token: RBAC's refusal names the user, the verb and the namespace", async () => {
+    await cluster.ensureServiceAccount(ns, 'visitor');
+    const token = await cluster.tokenFor(ns, 'visitor');
+    // The writer's own client may do anything; the user may do nothing.
+    const writer = new GuitarWriter(cluster.adminConfig());
+    const actor = { user: `system:serviceaccount:${ns}:visitor`, token };
+    for (const attempt of [
+      () => writer.create({ namespace: ns, name: 'strat', brand: 'fender' }, actor),
+      () => writer.delete(ns, 'strat', actor),
+    ]) {
+      const err = await attempt().catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 403 });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^You \\(${actor.user}\\) may not (create|delete) guitars in namespace "${ns}"\\.`),
+      );
+    }
+    expect(await writer.get(ns, 'strat').catch((e: unknown) => e)).toMatchObject({ status: 404 });
+    const expired = await writer
+      .create({ namespace: ns, name: 'strat', brand: 'fender' }, { user: 'x', token: 'not-a-token' })
+      .catch((e: unknown) => e);
+    expect(expired).toMatchObject({
+      status: 401,
+      message: 'Your sign-in has expired: sign out and sign in again.',
+    });
+  });
 });

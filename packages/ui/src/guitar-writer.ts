@@ -12,6 +12,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { HttpError } from './http-error.js';
 import type { NewGuitar } from './validation.js';
 
+/** Whom a call acts as: the UI's own identity when absent, else a signed-in user (proxy mode). */
+export interface Actor {
+  /** The user's name, for messages. */
+  user: string;
+  /** The user's bearer token, sent instead of the UI's credentials. */
+  token: string;
+}
+
 /**
  * The UI's write side: creates and deletes guitars through the apiserver (never through the cache),
  * and turns the apiserver's answers into the UI's HTTP answers. Its paths come from guitarPath, so
@@ -21,11 +29,12 @@ import type { NewGuitar } from './validation.js';
 export class GuitarWriter {
   private readonly http: KubeHttp;
 
-  constructor(kc: KubeConfig) {
-    this.http = new KubeHttp(kc);
+  /** One KubeHttp (one connection pool) may be shared with the UI's other callers. */
+  constructor(source: KubeConfig | KubeHttp) {
+    this.http = source instanceof KubeHttp ? source : new KubeHttp(source);
   }
 
-  async create(guitar: NewGuitar): Promise<Guitar> {
+  async create(guitar: NewGuitar, actor?: Actor): Promise<Guitar> {
     const body: Guitar = {
       apiVersion: API_VERSION,
       kind: KIND,
@@ -36,28 +45,28 @@ export class GuitarWriter {
     // The name travels in the body, where the apiserver checks it; the path holds the namespace.
     const path = pathTo(guitar.namespace);
     try {
-      return await this.http.request<Guitar>({ method: 'POST', path, body });
+      return await this.http.request<Guitar>({ method: 'POST', path, body, ...as(actor) });
     } catch (err) {
-      throw toHttpError(err, guitar);
+      throw toHttpError(err, guitar, 'create', actor);
     }
   }
 
-  async delete(namespace: string, name: string): Promise<void> {
+  async delete(namespace: string, name: string, actor?: Actor): Promise<void> {
     const path = pathTo(namespace, name);
     try {
-      await this.http.send({ method: 'DELETE', path });
+      await this.http.send({ method: 'DELETE', path, ...as(actor) });
     } catch (err) {
-      throw toHttpError(err, { namespace, name });
+      throw toHttpError(err, { namespace, name }, 'delete', actor);
     }
   }
 
   /** A live read, for guitars outside the cached namespaces. */
-  async get(namespace: string, name: string): Promise<unknown> {
+  async get(namespace: string, name: string, actor?: Actor): Promise<unknown> {
     const path = pathTo(namespace, name);
     try {
-      return await this.http.request<unknown>({ method: 'GET', path });
+      return await this.http.request<unknown>({ method: 'GET', path, ...as(actor) });
     } catch (err) {
-      throw toHttpError(err, { namespace, name });
+      throw toHttpError(err, { namespace, name }, 'get', actor);
     }
   }
 
@@ -65,6 +74,10 @@ export class GuitarWriter {
   close(): void {
     this.http.close();
   }
+}
+
+function as(actor: Actor | undefined): { bearerToken?: string } {
+  return actor ? { bearerToken: actor.token } : {};
 }
 
 /** The REST path of a namespace's guitars or of one guitar; a 400 naming the field that is not valid. */
@@ -81,7 +94,12 @@ function pathTo(namespace: string, name?: string): string {
  * The apiserver's answer as the UI's: its own words for a refusal (403) or a rejected object (422),
  * 503 when it could not be reached or is overloaded, and field errors where a field is to blame.
  */
-export function toHttpError(err: unknown, target: { namespace: string; name: string }): HttpError {
+export function toHttpError(
+  err: unknown,
+  target: { namespace: string; name: string },
+  verb = 'change',
+  actor?: Actor,
+): HttpError {
   const status = apiStatus(err);
   const message = apiMessage(err);
   const what = `guitar "${target.name}" in namespace "${target.namespace}"`;
@@ -97,7 +115,13 @@ export function toHttpError(err: unknown, target: { namespace: string; name: str
   }
   switch (status) {
     case 403:
-      return new HttpError(403, message);
+      // A user's refusal is theirs to fix (or their admin's): say it in their words first.
+      return new HttpError(
+        403,
+        actor
+          ? `You (${actor.user}) may not ${verb} guitars in namespace "${target.namespace}". Ask an administrator for a RoleBinding that allows it. The cluster said: ${message}`
+          : message,
+      );
     case 404:
       if (notFoundKind(err) === 'namespaces') {
         return new HttpError(422, `Namespace "${target.namespace}" does not exist.`, {
@@ -112,6 +136,9 @@ export function toHttpError(err: unknown, target: { namespace: string; name: str
     case 422:
     case 400:
       return new HttpError(422, message);
+    case 401:
+      if (actor) return new HttpError(401, 'Your sign-in has expired: sign out and sign in again.');
+      return new HttpError(502, `The cluster refused the request: ${message}`);
     default:
       // 401 and the rest: the UI's own credentials or request are wrong, not the user's.
       return new HttpError(502, `The cluster refused the request: ${message}`);

@@ -48,11 +48,18 @@ export function listFilters(query: Record<string, unknown>): ListFilters {
   return { namespace: text(query.namespace), brand: text(query.brand), page: page > 0 ? page : 1 };
 }
 
-export function listFragment(store: GuitarStore, filters: ListFilters, now: number): ListFragment {
+/** `visible`: only guitars of these namespaces (a signed-in user's), else all. */
+export function listFragment(
+  store: GuitarStore,
+  filters: ListFilters,
+  now: number,
+  visible?: ReadonlySet<string>,
+): ListFragment {
   const result: GuitarPage = store.query({
     namespace: filters.namespace,
     brand: filters.brand,
     page: filters.page,
+    visible,
   });
   const href = (path: string, page: number) => `${path}${queryString({ ...filters, page })}`;
   return {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
@@ -17,13 +17,15 @@ import { Csrf } from './csrf.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { gracefulClose } from './graceful-close.js';
 import type { GuitarStore } from './guitar-store.js';
-import type { GuitarWriter } from './guitar-writer.js';
+import type { Actor, GuitarWriter } from './guitar-writer.js';
 import { HttpError } from './http-error.js';
 import { Metrics } from './metrics.js';
+import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
 import { refuseCrossSite } from './same-origin.js';
 import { SseHub } from './sse.js';
+import type { UserNamespaces } from './user-namespaces.js';
 
 /** The package root: views/ and public/ sit beside src/ and dist/, so both find them the same way. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -44,6 +46,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Epoch ms; ages are computed from it. */
   clock?: () => number;
+  /** What each signed-in user may see; needed when config.auth.proxy is set. */
+  userNamespaces?: UserNamespaces;
 }
 
 /** What the routers share. */
@@ -54,6 +58,11 @@ export interface AppContext {
   clock: () => number;
   /** The per-client budget for creates and deletes, shared by pages and API. */
   writeLimit: RequestHandler;
+  logger: Logger;
+  /** Whom a write acts as: the signed-in user in proxy mode, else the UI itself (undefined). */
+  actorOf(req: Request): Actor | undefined;
+  /** The namespaces whose cached guitars the request's user may see; undefined for all. */
+  visibleTo(req: Request): Promise<ReadonlySet<string> | undefined>;
 }
 
 export interface UiApp {
@@ -67,7 +76,9 @@ export interface UiApp {
 export function createApp(deps: AppDeps): UiApp {
   const { config, store, logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
-  const sse = new SseHub(store);
+  const proxy = config.auth.proxy;
+  if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
+  const sse = new SseHub(store, { typeOnly: proxy !== undefined });
   metrics.track({ guitars: () => store.size, synced: () => store.synced(), sseClients: () => sse.size });
   let shuttingDown = false;
 
@@ -88,7 +99,12 @@ export function createApp(deps: AppDeps): UiApp {
       autoLogging: { ignore: (req) => PROBE_PATHS.has(req.url?.split('?')[0] ?? '') },
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-forwarded-access-token"]',
+        'res.headers["set-cookie"]',
+      ],
     }),
   );
   app.use(metrics.middleware);
@@ -128,7 +144,7 @@ export function createApp(deps: AppDeps): UiApp {
       .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : `${why}\n`);
   });
 
-  const auth = authenticate(config.auth);
+  const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
   if (auth) app.use(auth);
 
   app.get('/metrics', async (_req, res) => {
@@ -161,6 +177,16 @@ export function createApp(deps: AppDeps): UiApp {
     defaultNamespace: deps.defaultNamespace,
     clock: deps.clock ?? Date.now,
     writeLimit,
+    logger,
+    actorOf: (req) => proxyUserOf(req),
+    visibleTo: async (req) => {
+      if (!proxy || !deps.userNamespaces) return undefined;
+      const user = proxyUserOf(req);
+      // proxyIdentity refused requests without a user; should one slip through, it sees nothing.
+      if (!user) return new Set();
+      const visible = await deps.userNamespaces.visible(user.token, store.namespaces());
+      return visible.all ? undefined : visible.namespaces;
+    },
   };
   app.use(apiRouter(context));
   app.use(pagesRouter(context, new Csrf(config.cookieSecret)));

@@ -163,3 +163,29 @@ describe('SseHub, per client', () => {
     for (const r of open5) await r.body?.cancel();
   });
 });
+
+describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
+  const source = new FakeSource();
+  const store = new GuitarStore();
+  store.attach(source, { clusterWide: true });
+  source.setSynced(true);
+  const hub = new SseHub(store, { typeOnly: true });
+  let url: string;
+
+  beforeAll(async () => {
+    const app = express();
+    app.get('/events', hub.handler);
+    url = await serve(app);
+  });
+
+  afterAll(() => hub.close());
+
+  it('says what kind of change happened, not to which guitar', async () => {
+    const stream = await openStream(`${url}/events`);
+    await eventually('the stream to be counted', () => hub.size === 1);
+    source.put(guitar('hidden-ns', 'hidden-guitar', { brand: 'gibson' }));
+    const event = await stream.next(/^event: change/);
+    expect(event).toBe('event: change\ndata: {"type":"upsert"}');
+    await stream.close();
+  });
+});

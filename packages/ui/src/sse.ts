@@ -9,6 +9,11 @@ export interface SseOptions {
   maxClients?: number;
   /** Past this many streams from one client (address, see client-key.ts), its new ones get 503. */
   maxPerClient?: number;
+  /**
+   * Send only the change's type, not which guitar changed: with users who may each see other
+   * namespaces (UI_AUTH=proxy), a name would tell them of guitars they may not list.
+   */
+  typeOnly?: boolean;
 }
 
 export const DEFAULT_MAX_CLIENTS = 1000;
@@ -28,10 +33,12 @@ export class SseHub {
   /** Open streams per client key; a key leaves with its last stream. */
   private readonly perClient = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  private readonly typeOnly: boolean;
 
   constructor(store: GuitarStore, options: SseOptions = {}) {
     this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     this.maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
+    this.typeOnly = options.typeOnly ?? false;
     this.unsubscribe = store.subscribe((change) => this.broadcast(change));
     this.heartbeat = setInterval(() => this.send(': ping\n\n'), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
@@ -84,7 +91,8 @@ export class SseHub {
   }
 
   private broadcast(change: StoreChange): void {
-    this.send(`event: change\ndata: ${JSON.stringify(change)}\n\n`);
+    const data = this.typeOnly ? { type: change.type } : change;
+    this.send(`event: change\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   private send(text: string): void {

@@ -4,6 +4,7 @@ import {
   describeWatchError,
   ForbiddenReporter,
   GuitarInformer,
+  KubeHttp,
   type Logger,
   whoAmI,
 } from '@guitars/shared';
@@ -14,6 +15,7 @@ import { GuitarStore } from './guitar-store.js';
 import { GuitarWriter } from './guitar-writer.js';
 import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './namespace-scope.js';
 import { createServer, type UiServer } from './server.js';
+import { UserNamespaces } from './user-namespaces.js';
 
 /** The calls a refusal is filed under (ForbiddenReporter). */
 const LIST_WATCH = 'guitar list/watch';
@@ -47,7 +49,10 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
   const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc) });
   store.explainWith(() => forbidden.problems());
-  const writer = new GuitarWriter(kc);
+  // One connection pool for the writes and, in proxy mode, the users' access reviews.
+  const http = new KubeHttp(kc);
+  const writer = new GuitarWriter(http);
+  const proxied = config.auth.proxy !== undefined;
   const ui = await createServer(
     {
       config,
@@ -56,6 +61,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
       defaultNamespace,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(proxied ? { userNamespaces: new UserNamespaces(http) } : {}),
     },
     { port: config.port, host: options.host ?? config.host },
   );
@@ -114,6 +120,9 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     {
       url: ui.url,
       defaultNamespace,
+      ...(proxied
+        ? { auth: 'proxy', proxyAddresses: config.auth.proxy?.addresses, writesAs: 'each signed-in user' }
+        : {}),
       ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
     },
     'guitar UI listening',

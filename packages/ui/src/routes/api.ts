@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import { type GuitarRow, rowFromObject } from '../guitar-row.js';
 import { MAX_PER_PAGE } from '../guitar-store.js';
 import { HttpError } from '../http-error.js';
@@ -40,7 +41,7 @@ export function apiRouter(ctx: AppContext): Router {
     res.json(openApiDocument);
   });
 
-  router.get('/api/guitars', (req, res) => {
+  router.get('/api/guitars', async (req, res) => {
     const query = listQuery.safeParse(req.query);
     if (!query.success) {
       throw new HttpError(
@@ -49,7 +50,7 @@ export function apiRouter(ctx: AppContext): Router {
       );
     }
     requireSynced(ctx);
-    const page = store.query(query.data);
+    const page = store.query({ ...query.data, visible: await ctx.visibleTo(req) });
     if (page.page > page.pages) {
       throw new HttpError(
         404,
@@ -68,9 +69,11 @@ export function apiRouter(ctx: AppContext): Router {
 
   router.get('/api/guitars/:namespace/:name', async (req, res) => {
     const { namespace, name } = guitarParams(req);
-    if (!inScope(store.scope, namespace)) {
-      // Not cached: ask the apiserver, which answers with RBAC's verdict too.
-      const row = rowFromObject((await writer.get(namespace, name)) as KubernetesObject);
+    const visible = await ctx.visibleTo(req);
+    if (!inScope(store.scope, namespace) || (visible && !visible.has(namespace))) {
+      // Not cached, or not the user's to see from the cache: ask the apiserver, as the user, which
+      // answers with RBAC's verdict too.
+      const row = rowFromObject((await writer.get(namespace, name, ctx.actorOf(req))) as KubernetesObject);
       if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
       res.json(toJson(row));
       return;
@@ -92,7 +95,9 @@ export function apiRouter(ctx: AppContext): Router {
     const result = validateNewGuitar(body, defaultNamespace);
     if (!result.ok) throw new HttpError(422, 'The guitar is not valid.', result.errors);
     const { guitar } = result;
-    const created = await writer.create(guitar);
+    const created = await audited(ctx.logger, req, 'create', guitar, () =>
+      writer.create(guitar, ctx.actorOf(req)),
+    );
     await store.settle(guitar.namespace, guitar.name, true);
     const row = rowFromObject(created);
     res
@@ -103,7 +108,9 @@ export function apiRouter(ctx: AppContext): Router {
 
   router.delete('/api/guitars/:namespace/:name', ctx.writeLimit, async (req, res) => {
     const { namespace, name } = guitarParams(req);
-    await writer.delete(namespace, name);
+    await audited(ctx.logger, req, 'delete', { namespace, name }, () =>
+      writer.delete(namespace, name, ctx.actorOf(req)),
+    );
     await store.settle(namespace, name, false);
     res.status(204).end();
   });

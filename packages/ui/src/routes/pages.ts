@@ -1,4 +1,5 @@
 import express, { type Request, type Response, Router } from 'express';
+import { audited } from '../audit.js';
 import { BRAND_SUGGESTIONS } from '../brands.js';
 import type { Csrf } from '../csrf.js';
 import { setFlash, takeFlash } from '../flash.js';
@@ -19,41 +20,49 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   guardGuitarParams(router);
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
-  router.get('/', (req, res) => {
+  /** The filters' suggestions, of the namespaces the user may see. */
+  const suggestions = (visible: ReadonlySet<string> | undefined) => {
+    const all = store.filterSuggestions();
+    return visible ? { ...all, namespaces: all.namespaces.filter((ns) => visible.has(ns)) } : all;
+  };
+
+  router.get('/', async (req, res) => {
     const filters = listFilters(req.query);
-    const list = listFragment(store, filters, clock());
+    const visible = await ctx.visibleTo(req);
+    const list = listFragment(store, filters, clock(), visible);
     // A page past the last says so (the fragment, fetched by live.js, stays 200 so it is shown).
     res.status(list.pastEnd ? 404 : 200).render('list', {
       title: 'Guitars',
       flash: takeFlash(req, res),
       filters,
-      suggestions: store.filterSuggestions(),
+      suggestions: suggestions(visible),
       list,
       live: true,
     });
   });
 
   /** The list's live part alone, fetched by live.js after each change. */
-  router.get('/fragments/guitars', (req, res) => {
+  router.get('/fragments/guitars', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    res.render('partials/guitars', { list: listFragment(store, listFilters(req.query), clock()) });
+    const visible = await ctx.visibleTo(req);
+    res.render('partials/guitars', { list: listFragment(store, listFilters(req.query), clock(), visible) });
   });
 
-  router.get('/guitars/new', csrf.issue, (_req, res) => {
-    renderForm(res, 200, { name: '', brand: '', namespace: defaultNamespace });
+  router.get('/guitars/new', csrf.issue, async (req, res) => {
+    renderForm(res, 200, { name: '', brand: '', namespace: defaultNamespace }, await ctx.visibleTo(req));
   });
 
   router.post('/guitars', ctx.writeLimit, forms, csrf.verify, csrf.issue, async (req, res) => {
     const input = formInput(req);
     const result = validateNewGuitar(input, defaultNamespace);
-    if (!result.ok) return renderForm(res, 422, input, result.errors);
+    if (!result.ok) return renderForm(res, 422, input, await ctx.visibleTo(req), result.errors);
     const { guitar } = result;
     try {
-      await writer.create(guitar);
+      await audited(ctx.logger, req, 'create', guitar, () => writer.create(guitar, ctx.actorOf(req)));
     } catch (err) {
       if (!isHttpError(err)) throw err;
       if (err.headers) res.set(err.headers);
-      return renderForm(res, err.status, input, err.fields ?? {}, err.message);
+      return renderForm(res, err.status, input, await ctx.visibleTo(req), err.fields ?? {}, err.message);
     }
     await store.settle(guitar.namespace, guitar.name, true);
     setFlash(req, res, {
@@ -63,11 +72,14 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
     res.redirect(303, '/');
   });
 
-  router.get('/guitars/:namespace/:name/delete', csrf.issue, (req, res) => {
+  router.get('/guitars/:namespace/:name/delete', csrf.issue, async (req, res) => {
     const { namespace, name } = guitarParams(req);
-    const row = store.get(namespace, name);
+    const visible = await ctx.visibleTo(req);
+    // A guitar the user may not list is not shown (nor said to exist or not): the delete will tell.
+    const hidden = visible !== undefined && !visible.has(namespace);
+    const row = hidden ? undefined : store.get(namespace, name);
     // Out of the cache's scope the guitar may still exist; the delete itself will tell.
-    if (!row && store.synced() && inScope(store.scope, namespace)) {
+    if (!row && !hidden && store.synced() && inScope(store.scope, namespace)) {
       throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
     }
     res.render('delete', {
@@ -81,7 +93,9 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
 
   router.post('/guitars/:namespace/:name/delete', ctx.writeLimit, forms, csrf.verify, async (req, res) => {
     const { namespace, name } = guitarParams(req);
-    await writer.delete(namespace, name);
+    await audited(ctx.logger, req, 'delete', { namespace, name }, () =>
+      writer.delete(namespace, name, ctx.actorOf(req)),
+    );
     await store.settle(namespace, name, false);
     setFlash(req, res, { kind: 'success', text: `Deleted ${name} from namespace ${namespace}.` });
     res.redirect(303, '/');
@@ -92,6 +106,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
     res: Response,
     status: number,
     values: { name: string; brand: string; namespace: string },
+    visible: ReadonlySet<string> | undefined,
     errors: FieldErrors = {},
     message?: string,
   ): void {
@@ -101,7 +116,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
       errors,
       message,
       brands: BRAND_SUGGESTIONS,
-      namespaces: store.filterSuggestions().namespaces,
+      namespaces: suggestions(visible).namespaces,
     });
   }
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { API_VERSION, ensureGuitarCrd, GROUP, KIND, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
 import type { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { loadConfig } from '../config.js';
 import { type RunningUi, startUi } from '../start.js';
 
@@ -12,6 +12,8 @@ export interface TestUiOptions {
   clock?: () => number;
   /** Wait for /readyz (default true). */
   waitReady?: boolean;
+  /** Where the UI logs; silent (or TEST_LOG_LEVEL) unless given. */
+  logger?: Logger;
 }
 
 /** The whole UI in-process on 127.0.0.1 and a free port, as `kc`. Close it in afterAll. */
@@ -20,7 +22,7 @@ export async function startTestUi(kc: KubeConfig, options: TestUiOptions = {}): 
   const ui = await startUi({
     kc,
     config,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     host: '127.0.0.1',
     minBackoffMs: 100,
     maxBackoffMs: 1_000,
@@ -181,4 +183,38 @@ export async function reviewAsController(
     },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
+}
+
+/**
+ * Lets a ServiceAccount do `verbs` on guitars in `namespace` (a Role and a RoleBinding, both named
+ * `name`), as an administrator granting a person would. Returns the binding's name, to revoke it.
+ */
+export async function grantGuitars(
+  cluster: Cluster,
+  grant: {
+    namespace: string;
+    name: string;
+    verbs: string[];
+    serviceAccount: { namespace: string; name: string };
+  },
+): Promise<string> {
+  const { namespace, name, verbs, serviceAccount } = grant;
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace } };
+  await cluster.kubectlOk(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { ...role, rules: [{ apiGroups: [GROUP], resources: [PLURAL], verbs }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name, namespace },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+          subjects: [{ kind: 'ServiceAccount', ...serviceAccount }],
+        },
+      ],
+    }),
+  });
+  return name;
 }
