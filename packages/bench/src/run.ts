@@ -14,7 +14,7 @@ import {
   controllerBurst,
   idleLatency,
 } from './scenarios/controller.js';
-import { idleStart, versusReference } from './scenarios/reference.js';
+import { idleStart, onFreshPlane, versusReference } from './scenarios/reference.js';
 import { uiLoad } from './scenarios/ui.js';
 import { median, round } from './stats.js';
 
@@ -119,107 +119,109 @@ async function main(): Promise<number> {
   const partial = only.length < SCENARIOS.length;
   const referenceBinary = want('reference') ? await buildReference(log) : '';
 
-  const plane = await startControlPlane({ log });
   const targets: Target[] = [];
   const results: Record<string, unknown> = {};
-  try {
-    await ensureGuitarCrd(plane.adminConfig());
-    if (want('reference'))
-      await referenceScenario(plane, sizes, pairsFor, referenceBinary, log, targets, results);
-    for (const n of sizes) {
-      if (!want('controller')) break;
-      log(`controller burst, ${n} guitars, ${runs} run(s)`);
-      const burst = await medianOf(runs, () => controllerBurst(plane, n));
-      const pairs = pairsFor(n);
-      log(`controller backlog and bare-client ceiling, ${n} guitars, ${pairs} pair(s)`);
-      const { backlog, ceiling, ratio, pairRatios } = await versusCeiling(plane, n, pairs);
-      results[`controller@${n}`] = { burst, backlog, ceiling, ratio, pairRatios };
-      targets.push({
-        scenario: `2. controller vs ceiling, ${n} guitars`,
-        metric: 'review throughput / bare-client patch throughput',
-        target: '>= 0.9',
-        value: ratio,
-        unit: '',
-        met: ratio >= 0.9,
-      });
-      targets.push({
-        scenario: `6. controller start to cache synced, ${n} guitars`,
-        metric: 'seconds',
-        target: '-',
-        value: backlog.startupToSyncedSeconds,
-        unit: 's',
-        met: null,
-      });
-      if (n === Math.max(...sizes)) {
+  // First, and with no other control plane running beside it: each run starts a plane of its own.
+  if (want('reference')) await referenceScenario(sizes, pairsFor, referenceBinary, log, targets, results);
+  if (only.some((name) => name !== 'reference')) {
+    const plane = await startControlPlane({ log });
+    try {
+      await ensureGuitarCrd(plane.adminConfig());
+      for (const n of sizes) {
+        if (!want('controller')) break;
+        log(`controller burst, ${n} guitars, ${runs} run(s)`);
+        const burst = await medianOf(runs, () => controllerBurst(plane, n));
+        const pairs = pairsFor(n);
+        log(`controller backlog and bare-client ceiling, ${n} guitars, ${pairs} pair(s)`);
+        const { backlog, ceiling, ratio, pairRatios } = await versusCeiling(plane, n, pairs);
+        results[`controller@${n}`] = { burst, backlog, ceiling, ratio, pairRatios };
         targets.push({
-          scenario: `5. controller memory, ${n} guitars cached`,
-          metric: 'RSS',
-          target: '<= 120 MB',
-          value: backlog.controllerRssMb,
-          unit: 'MB',
-          met: backlog.controllerRssMb <= 120,
+          scenario: `2. controller vs ceiling, ${n} guitars`,
+          metric: 'review throughput / bare-client patch throughput',
+          target: '>= 0.9',
+          value: ratio,
+          unit: '',
+          met: ratio >= 0.9,
         });
+        targets.push({
+          scenario: `6. controller start to cache synced, ${n} guitars`,
+          metric: 'seconds',
+          target: '-',
+          value: backlog.startupToSyncedSeconds,
+          unit: 's',
+          met: null,
+        });
+        if (n === Math.max(...sizes)) {
+          targets.push({
+            scenario: `5. controller memory, ${n} guitars cached`,
+            metric: 'RSS',
+            target: '<= 120 MB',
+            value: backlog.controllerRssMb,
+            unit: 'MB',
+            met: backlog.controllerRssMb <= 120,
+          });
+        }
       }
-    }
 
-    if (want('idle')) {
-      log('idle latency, 200 guitars one at a time');
-      const idle = await medianOf(runs, () => idleLatency(plane, 200));
-      results.idle = idle;
-      targets.push({
-        scenario: '3. idle create-to-review latency',
-        metric: 'p99',
-        target: '<= 50 ms',
-        value: idle.latencyP99Ms,
-        unit: 'ms',
-        met: idle.latencyP99Ms <= 50,
-      });
-    }
+      if (want('idle')) {
+        log('idle latency, 200 guitars one at a time');
+        const idle = await medianOf(runs, () => idleLatency(plane, 200));
+        results.idle = idle;
+        targets.push({
+          scenario: '3. idle create-to-review latency',
+          metric: 'p99',
+          target: '<= 50 ms',
+          value: idle.latencyP99Ms,
+          unit: 'ms',
+          met: idle.latencyP99Ms <= 50,
+        });
+      }
 
-    for (const n of sizes) {
-      if (!want('ui')) break;
-      log(`UI under load, ${n} guitars`);
-      const ui = await medianOf(runs, () => uiLoad(plane, n));
-      results[`ui@${n}`] = ui;
-      targets.push({
-        scenario: `4. UI GET / p99, ${n} guitars`,
-        metric: 'p99',
-        target: '<= 100 ms',
-        value: ui.pageP99Ms,
-        unit: 'ms',
-        met: ui.pageP99Ms <= 100,
-      });
-      targets.push({
-        scenario: `6. UI start to ready, ${n} guitars`,
-        metric: 'seconds',
-        target: '-',
-        value: ui.uiStartupToReadySeconds,
-        unit: 's',
-        met: null,
-      });
-      if (n >= 10_000) {
+      for (const n of sizes) {
+        if (!want('ui')) break;
+        log(`UI under load, ${n} guitars`);
+        const ui = await medianOf(runs, () => uiLoad(plane, n));
+        results[`ui@${n}`] = ui;
         targets.push({
-          scenario: `4. UI GET / vs LIST per request, ${n} guitars`,
-          metric: 'requests/s ratio',
-          target: '>= 20x',
-          value: ui.pageSpeedup,
-          unit: 'x',
-          met: ui.pageSpeedup >= 20,
+          scenario: `4. UI GET / p99, ${n} guitars`,
+          metric: 'p99',
+          target: '<= 100 ms',
+          value: ui.pageP99Ms,
+          unit: 'ms',
+          met: ui.pageP99Ms <= 100,
         });
-      }
-      if (n === Math.max(...sizes)) {
         targets.push({
-          scenario: `5. UI memory, ${n} guitars cached`,
-          metric: 'RSS',
-          target: '<= 120 MB',
-          value: ui.uiRssMb,
-          unit: 'MB',
-          met: ui.uiRssMb <= 120,
+          scenario: `6. UI start to ready, ${n} guitars`,
+          metric: 'seconds',
+          target: '-',
+          value: ui.uiStartupToReadySeconds,
+          unit: 's',
+          met: null,
         });
+        if (n >= 10_000) {
+          targets.push({
+            scenario: `4. UI GET / vs LIST per request, ${n} guitars`,
+            metric: 'requests/s ratio',
+            target: '>= 20x',
+            value: ui.pageSpeedup,
+            unit: 'x',
+            met: ui.pageSpeedup >= 20,
+          });
+        }
+        if (n === Math.max(...sizes)) {
+          targets.push({
+            scenario: `5. UI memory, ${n} guitars cached`,
+            metric: 'RSS',
+            target: '<= 120 MB',
+            value: ui.uiRssMb,
+            unit: 'MB',
+            met: ui.uiRssMb <= 120,
+          });
+        }
       }
+    } finally {
+      await plane.stop();
     }
-  } finally {
-    await plane.stop();
   }
 
   const machine = {
@@ -249,10 +251,10 @@ async function main(): Promise<number> {
 
 /**
  * Issue 15: the controller as it ships against a client-go reference controller, each draining a
- * backlog of N guitars from its process start, in alternating pairs; and each side's idle start.
+ * backlog of N guitars from its process start on a fresh control plane, in alternating pairs; and
+ * each side's idle start.
  */
 async function referenceScenario(
-  plane: ControlPlane,
   sizes: readonly number[],
   pairsFor: (n: number) => number,
   binary: string,
@@ -260,11 +262,11 @@ async function referenceScenario(
   targets: Target[],
   results: Record<string, unknown>,
 ) {
-  // First, while the cluster holds no guitars: start-up cost alone.
+  // Start-up cost alone: a fresh cluster with no guitars.
   log('idle start-up, controller and client-go reference');
   const idle = {
-    controller: await idleStart(plane, 'controller', binary),
-    reference: await idleStart(plane, 'reference', binary),
+    controller: await onFreshPlane(log, (plane) => idleStart(plane, 'controller', binary)),
+    reference: await onFreshPlane(log, (plane) => idleStart(plane, 'reference', binary)),
   };
   results['reference@idle'] = idle;
   targets.push({
@@ -278,7 +280,7 @@ async function referenceScenario(
   for (const n of sizes) {
     const pairs = pairsFor(n);
     log(`controller and client-go reference from start, ${n} guitars, ${pairs} pair(s)`);
-    const runs = await versusReference(plane, n, pairs, binary);
+    const runs = await versusReference(log, n, pairs, binary);
     const controller = medianFields(runs.controller);
     const reference = medianFields(runs.reference);
     results[`reference@${n}`] = { controller, reference, ratio: runs.ratio, pairRatios: runs.pairRatios };

@@ -1,4 +1,5 @@
-import type { ControlPlane } from '@guitars/testenv';
+import { ensureGuitarCrd } from '@guitars/shared';
+import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { createGuitars, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { startReference } from '../reference.js';
@@ -93,17 +94,35 @@ export async function idleStart(plane: ControlPlane, side: Side, binary: string)
 }
 
 /**
- * Controller and reference in pairs on the same backlog, first one then the other in turn; the
- * ratio reported is the median of the pairs' controller/reference ratios.
+ * Runs fn on a control plane of its own, with the CRD, stopped after: each side of a pair starts
+ * from the same empty etcd and a cold watch cache, not one grown by the runs before it.
  */
-export async function versusReference(plane: ControlPlane, n: number, pairs: number, binary: string) {
+export async function onFreshPlane<T>(
+  log: (line: string) => void,
+  fn: (plane: ControlPlane) => Promise<T>,
+): Promise<T> {
+  const plane = await startControlPlane({ log });
+  try {
+    await ensureGuitarCrd(plane.adminConfig());
+    return await fn(plane);
+  } finally {
+    await plane.stop();
+  }
+}
+
+/**
+ * Controller and reference in pairs on the same backlog, first one then the other in turn, each
+ * run on a fresh control plane; the ratio reported is the median of the pairs' ratios.
+ */
+export async function versusReference(log: (line: string) => void, n: number, pairs: number, binary: string) {
   const controller: FromStartResult[] = [];
   const reference: FromStartResult[] = [];
   const pairRatios: number[] = [];
   for (let i = 0; i < pairs; i++) {
     const order: Side[] = i % 2 === 0 ? ['controller', 'reference'] : ['reference', 'controller'];
     const got: Partial<Record<Side, FromStartResult>> = {};
-    for (const side of order) got[side] = await backlogFromStart(plane, n, side, binary);
+    for (const side of order)
+      got[side] = await onFreshPlane(log, (plane) => backlogFromStart(plane, n, side, binary));
     const c = got.controller as FromStartResult;
     const r = got.reference as FromStartResult;
     controller.push(c);
