@@ -1,5 +1,6 @@
-import { ensureGuitarCrd } from '@guitars/shared';
-import { type ControlPlane, startControlPlane } from '@guitars/testenv';
+import { ensureGuitarCrd, GROUP, PLURAL, VERSION } from '@guitars/shared';
+import { type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createGuitars, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { startReference } from '../reference.js';
@@ -104,6 +105,17 @@ export async function onFreshPlane<T>(
   const plane = await startControlPlane({ log });
   try {
     await ensureGuitarCrd(plane.adminConfig());
+    // Established is not yet served: a first LIST can still 404, and a side started then would
+    // be timed on its retry backoff, not on its start-up.
+    const api = pooledAdmin(plane).makeApiClient(CustomObjectsApi);
+    await waitFor(
+      'guitars served',
+      async () => {
+        await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, limit: 1 });
+        return true;
+      },
+      30_000,
+    );
     return await fn(plane);
   } finally {
     await plane.stop();
