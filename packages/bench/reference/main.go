@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -82,6 +83,7 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "path to a kubeconfig")
 	policyPath := flag.String("policy", "", "review policy file (or the ConfigMap holding policy.yaml)")
 	workers := flag.Int("workers", 32, "reviews in flight")
+	namespace := flag.String("namespace", metav1.NamespaceAll, "watch one namespace (default: all)")
 	flag.Parse()
 
 	reviewOf, err := loadPolicy(*policyPath)
@@ -101,7 +103,7 @@ func main() {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer cancel()
 
-	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
+	factory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(client, 0, *namespace, nil)
 	informer := factory.ForResource(guitars).Informer()
 	queue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]())
 	enqueue := func(obj interface{}) {

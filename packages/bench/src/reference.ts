@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ControlPlane } from '@guitars/testenv';
+import type { Cluster } from '@guitars/testenv';
 import { appIdentity } from './identities.js';
 
 const run = promisify(execFile);
@@ -15,14 +15,15 @@ const POLICY = fileURLToPath(new URL('../../../k8s/base/review-policy.yaml', imp
 
 /**
  * Builds the client-go reference controller (packages/bench/reference) from the Go module proxy,
- * once per source and Go version, into ~/.cache/guitars-bench/<hash>/reference, as testenv
- * caches its control plane. Returns the binary's path.
+ * once per source and Go version, into ~/.cache/guitars-bench/<hash>/reference (or under
+ * XDG_CACHE_HOME), as testenv caches its control plane. Returns the binary's path.
  */
 export async function buildReference(log: (line: string) => void): Promise<string> {
   const { stdout: goVersion } = await run('go', ['version']);
   const hash = createHash('sha256').update(goVersion);
   for (const file of SOURCE_FILES) hash.update(file).update(readFileSync(join(SOURCE, file)));
-  const dir = join(homedir(), '.cache', 'guitars-bench', hash.digest('hex').slice(0, 16));
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const dir = join(base, 'guitars-bench', hash.digest('hex').slice(0, 16));
   const binary = join(dir, 'reference');
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
@@ -48,12 +49,17 @@ export interface ReferenceProcess {
 
 /**
  * Starts the reference as the controller's ServiceAccount (the same RBAC), with the policy file
- * of k8s/base, and waits for its "synced" line.
+ * of k8s/base, and waits for its "synced" line. All namespaces unless one is given.
  */
-export async function startReference(plane: ControlPlane, binary: string): Promise<ReferenceProcess> {
+export async function startReference(
+  plane: Cluster,
+  binary: string,
+  namespace?: string,
+): Promise<ReferenceProcess> {
   const { path } = await appIdentity(plane, 'controller');
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(binary, ['--kubeconfig', path, '--policy', POLICY], {
+  const args = ['--kubeconfig', path, '--policy', POLICY, ...(namespace ? ['--namespace', namespace] : [])];
+  const child: ChildProcess = spawn(binary, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
