@@ -292,6 +292,7 @@ async function referenceScenario(
         'apiserver CPU ms/review': round(r.apiserverCpuMsPerReview),
         'first review s': round(r.firstReviewSeconds),
         'peak RSS MB': round(r.peakRssMb),
+        'stop s': round(r.stopSeconds),
       })),
     );
     targets.push({

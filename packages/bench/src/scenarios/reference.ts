@@ -30,6 +30,8 @@ export interface FromStartResult {
   cpuMsPerReview: number;
   apiserverCpuMsPerReview: number;
   peakRssMb: number;
+  /** SIGTERM to exit, right after the last review. */
+  stopSeconds: number;
 }
 
 /**
@@ -50,24 +52,31 @@ export async function backlogFromStart(
   await watcher.start();
   const apiserverBefore = apiserverCpu(plane);
   const proc = await start(plane, side, binary);
+  let stopped = false;
   try {
     const keys = refs.map((r) => `${r.namespace}/${r.name}`);
     await watcher.waitForAll(keys, Math.max(120_000, n * 30));
     const cpu = cpuSeconds(proc.pid);
     const apiserver = apiserverCpu(plane) - apiserverBefore;
+    const peakRssMb = memoryMb(proc.pid).peak;
     const times = keys.map((k) => watcher.reviewedAt.get(k) as number);
     const first = Math.min(...times);
     const last = Math.max(...times);
+    // A stop right after the backlog, as a rollout would: what is left of the events waits or not.
+    const stopping = performance.now();
+    await proc.stop();
+    stopped = true;
     return {
       guitars: n,
       reviewsPerSecond: n / ((last - proc.spawnedAt) / 1000),
       firstReviewSeconds: (first - proc.spawnedAt) / 1000,
       cpuMsPerReview: (cpu * 1000) / n,
       apiserverCpuMsPerReview: (apiserver * 1000) / n,
-      peakRssMb: memoryMb(proc.pid).peak,
+      peakRssMb,
+      stopSeconds: (performance.now() - stopping) / 1000,
     };
   } finally {
-    await proc.stop();
+    if (!stopped) await proc.stop();
     await watcher.stop();
     await deleteGuitars(plane, namespaces);
   }
