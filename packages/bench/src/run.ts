@@ -360,6 +360,20 @@ function writeDocs(
         ],
       });
     }
+    if (key.startsWith('reference@') && key !== 'reference@idle') {
+      const v = value as {
+        controller: { reviewsPerSecond: number };
+        reference: { reviewsPerSecond: number };
+      };
+      groups.push({
+        title: `Reviews per second from process start, ${key.slice('reference@'.length)} guitars`,
+        unit: '/s',
+        bars: [
+          { label: 'client-go reference', value: v.reference.reviewsPerSecond, series: 0 },
+          { label: 'controller', value: v.controller.reviewsPerSecond, series: 1 },
+        ],
+      });
+    }
     if (key.startsWith('ui@')) {
       const v = value as { pageRps: number; listPerRequestPageRps: number; apiRps: number };
       groups.push({
