@@ -1,6 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { withControlPlane } from '../../vitest.shared.ts';
 
-// Only the pure helpers are tested here; the benchmarks themselves run with `npm run bench`.
-export default defineConfig({
-  test: { include: ['src/**/*.test.ts'] },
-});
+// The pure helpers, and the client-go reference against a real apiserver; the benchmarks
+// themselves run with `npm run bench`.
+export default withControlPlane;

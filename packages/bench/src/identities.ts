@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { loadKubeConfig } from '@guitars/shared';
-import type { ControlPlane } from '@guitars/testenv';
+import type { Cluster } from '@guitars/testenv';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Where the apps' production ServiceAccounts and RBAC live (k8s/base). */
@@ -11,7 +11,7 @@ export type App = 'controller' | 'ui';
 const SERVICE_ACCOUNT: Record<App, string> = { controller: 'guitars-controller', ui: 'guitars-ui' };
 const RBAC: Record<App, string> = { controller: 'controller-rbac.yaml', ui: 'ui-rbac.yaml' };
 
-const applied = new WeakMap<ControlPlane, Promise<void>>();
+const applied = new WeakMap<Cluster, Promise<void>>();
 
 /**
  * An app's production identity: its ServiceAccount with the RBAC of k8s/base, never cluster-admin,
@@ -19,7 +19,7 @@ const applied = new WeakMap<ControlPlane, Promise<void>>();
  * and a client. The benchmark runs the apps as their pods do, and the bare-client ceiling patches
  * as the controller's ServiceAccount, so that both pay the same authentication and authorization.
  */
-export async function appIdentity(plane: ControlPlane, app: App): Promise<{ path: string; kc: KubeConfig }> {
+export async function appIdentity(plane: Cluster, app: App): Promise<{ path: string; kc: KubeConfig }> {
   let rbac = applied.get(plane);
   if (!rbac) {
     rbac = (async () => {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, ETCD_VERSION, KUBERNETES_VERSION, startControlPlane } from '@guitars/testenv';
 import { type BarGroup, barChartSvg } from './chart.js';
+import { buildReference } from './reference.js';
 import { type CeilingResult, reviewCeiling } from './scenarios/ceiling.js';
 import {
   type BacklogResult,
@@ -13,16 +14,22 @@ import {
   controllerBurst,
   idleLatency,
 } from './scenarios/controller.js';
+import { idleStart, onFreshPlane, versusReference } from './scenarios/reference.js';
 import { uiLoad } from './scenarios/ui.js';
 import { median, round } from './stats.js';
 
+const SCENARIOS = ['controller', 'reference', 'idle', 'ui'] as const;
+
 const USAGE = `Usage: npm run bench [-- --runs N] [-- --pairs N] [-- --sizes 1000,10000] [-- --quick]
+                 [-- --only controller,reference,idle,ui]
 
 Runs every scenario against a control plane it starts itself, prints a table, writes the results
 as JSON (bench/results/) and the report with its chart (docs/performance.md, docs/performance.svg).
 --runs: runs per scenario (medians); --pairs: controller-backlog/ceiling pairs per size (scenario 2),
 by default 11 up to 1,000 guitars (a backlog of 1,000 lasts about a second: the noisiest) and 5 above.
---quick: one run at 1,000 guitars, to check the harness (its numbers are not quoted).`;
+--quick: one run at 1,000 guitars, to check the harness (its numbers are not quoted).
+--only: run only these scenarios (docs/performance.md is then left alone); "reference" is the
+controller beside a client-go reference controller (packages/bench/reference), in pairs too.`;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -92,6 +99,7 @@ async function main(): Promise<number> {
       pairs: { type: 'string' },
       sizes: { type: 'string', default: '1000,10000' },
       quick: { type: 'boolean', default: false },
+      only: { type: 'string', default: SCENARIOS.join(',') },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,102 +112,116 @@ async function main(): Promise<number> {
     values.quick ? 1 : values.pairs ? Number(values.pairs) : n <= 1000 ? 11 : 5;
   const sizes = values.quick ? [1000] : values.sizes.split(',').map(Number);
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const only = values.only.split(',');
+  const unknown = only.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`--only: unknown scenario(s) ${unknown.join(', ')}`);
+  const want = (name: (typeof SCENARIOS)[number]) => only.includes(name);
+  const partial = only.length < SCENARIOS.length;
+  const referenceBinary = want('reference') ? await buildReference(log) : '';
 
-  const plane = await startControlPlane({ log });
   const targets: Target[] = [];
   const results: Record<string, unknown> = {};
-  try {
-    await ensureGuitarCrd(plane.adminConfig());
-    for (const n of sizes) {
-      log(`controller burst, ${n} guitars, ${runs} run(s)`);
-      const burst = await medianOf(runs, () => controllerBurst(plane, n));
-      const pairs = pairsFor(n);
-      log(`controller backlog and bare-client ceiling, ${n} guitars, ${pairs} pair(s)`);
-      const { backlog, ceiling, ratio, pairRatios } = await versusCeiling(plane, n, pairs);
-      results[`controller@${n}`] = { burst, backlog, ceiling, ratio, pairRatios };
-      targets.push({
-        scenario: `2. controller vs ceiling, ${n} guitars`,
-        metric: 'review throughput / bare-client patch throughput',
-        target: '>= 0.9',
-        value: ratio,
-        unit: '',
-        met: ratio >= 0.9,
-      });
-      targets.push({
-        scenario: `6. controller start to cache synced, ${n} guitars`,
-        metric: 'seconds',
-        target: '-',
-        value: backlog.startupToSyncedSeconds,
-        unit: 's',
-        met: null,
-      });
-      if (n === Math.max(...sizes)) {
+  // First, and with no other control plane running beside it: each run starts a plane of its own.
+  if (want('reference')) await referenceScenario(sizes, pairsFor, referenceBinary, log, targets, results);
+  if (only.some((name) => name !== 'reference')) {
+    const plane = await startControlPlane({ log });
+    try {
+      await ensureGuitarCrd(plane.adminConfig());
+      for (const n of sizes) {
+        if (!want('controller')) break;
+        log(`controller burst, ${n} guitars, ${runs} run(s)`);
+        const burst = await medianOf(runs, () => controllerBurst(plane, n));
+        const pairs = pairsFor(n);
+        log(`controller backlog and bare-client ceiling, ${n} guitars, ${pairs} pair(s)`);
+        const { backlog, ceiling, ratio, pairRatios } = await versusCeiling(plane, n, pairs);
+        results[`controller@${n}`] = { burst, backlog, ceiling, ratio, pairRatios };
         targets.push({
-          scenario: `5. controller memory, ${n} guitars cached`,
-          metric: 'RSS',
-          target: '<= 120 MB',
-          value: backlog.controllerRssMb,
-          unit: 'MB',
-          met: backlog.controllerRssMb <= 120,
+          scenario: `2. controller vs ceiling, ${n} guitars`,
+          metric: 'review throughput / bare-client patch throughput',
+          target: '>= 0.9',
+          value: ratio,
+          unit: '',
+          met: ratio >= 0.9,
         });
+        targets.push({
+          scenario: `6. controller start to cache synced, ${n} guitars`,
+          metric: 'seconds',
+          target: '-',
+          value: backlog.startupToSyncedSeconds,
+          unit: 's',
+          met: null,
+        });
+        if (n === Math.max(...sizes)) {
+          targets.push({
+            scenario: `5. controller memory, ${n} guitars cached`,
+            metric: 'RSS',
+            target: '<= 120 MB',
+            value: backlog.controllerRssMb,
+            unit: 'MB',
+            met: backlog.controllerRssMb <= 120,
+          });
+        }
       }
-    }
 
-    log('idle latency, 200 guitars one at a time');
-    const idle = await medianOf(runs, () => idleLatency(plane, 200));
-    results.idle = idle;
-    targets.push({
-      scenario: '3. idle create-to-review latency',
-      metric: 'p99',
-      target: '<= 50 ms',
-      value: idle.latencyP99Ms,
-      unit: 'ms',
-      met: idle.latencyP99Ms <= 50,
-    });
+      if (want('idle')) {
+        log('idle latency, 200 guitars one at a time');
+        const idle = await medianOf(runs, () => idleLatency(plane, 200));
+        results.idle = idle;
+        targets.push({
+          scenario: '3. idle create-to-review latency',
+          metric: 'p99',
+          target: '<= 50 ms',
+          value: idle.latencyP99Ms,
+          unit: 'ms',
+          met: idle.latencyP99Ms <= 50,
+        });
+      }
 
-    for (const n of sizes) {
-      log(`UI under load, ${n} guitars`);
-      const ui = await medianOf(runs, () => uiLoad(plane, n));
-      results[`ui@${n}`] = ui;
-      targets.push({
-        scenario: `4. UI GET / p99, ${n} guitars`,
-        metric: 'p99',
-        target: '<= 100 ms',
-        value: ui.pageP99Ms,
-        unit: 'ms',
-        met: ui.pageP99Ms <= 100,
-      });
-      targets.push({
-        scenario: `6. UI start to ready, ${n} guitars`,
-        metric: 'seconds',
-        target: '-',
-        value: ui.uiStartupToReadySeconds,
-        unit: 's',
-        met: null,
-      });
-      if (n >= 10_000) {
+      for (const n of sizes) {
+        if (!want('ui')) break;
+        log(`UI under load, ${n} guitars`);
+        const ui = await medianOf(runs, () => uiLoad(plane, n));
+        results[`ui@${n}`] = ui;
         targets.push({
-          scenario: `4. UI GET / vs LIST per request, ${n} guitars`,
-          metric: 'requests/s ratio',
-          target: '>= 20x',
-          value: ui.pageSpeedup,
-          unit: 'x',
-          met: ui.pageSpeedup >= 20,
+          scenario: `4. UI GET / p99, ${n} guitars`,
+          metric: 'p99',
+          target: '<= 100 ms',
+          value: ui.pageP99Ms,
+          unit: 'ms',
+          met: ui.pageP99Ms <= 100,
         });
-      }
-      if (n === Math.max(...sizes)) {
         targets.push({
-          scenario: `5. UI memory, ${n} guitars cached`,
-          metric: 'RSS',
-          target: '<= 120 MB',
-          value: ui.uiRssMb,
-          unit: 'MB',
-          met: ui.uiRssMb <= 120,
+          scenario: `6. UI start to ready, ${n} guitars`,
+          metric: 'seconds',
+          target: '-',
+          value: ui.uiStartupToReadySeconds,
+          unit: 's',
+          met: null,
         });
+        if (n >= 10_000) {
+          targets.push({
+            scenario: `4. UI GET / vs LIST per request, ${n} guitars`,
+            metric: 'requests/s ratio',
+            target: '>= 20x',
+            value: ui.pageSpeedup,
+            unit: 'x',
+            met: ui.pageSpeedup >= 20,
+          });
+        }
+        if (n === Math.max(...sizes)) {
+          targets.push({
+            scenario: `5. UI memory, ${n} guitars cached`,
+            metric: 'RSS',
+            target: '<= 120 MB',
+            value: ui.uiRssMb,
+            unit: 'MB',
+            met: ui.uiRssMb <= 120,
+          });
+        }
       }
+    } finally {
+      await plane.stop();
     }
-  } finally {
-    await plane.stop();
   }
 
   const machine = {
@@ -223,8 +245,91 @@ async function main(): Promise<number> {
     met: t.met === null ? '-' : t.met ? 'yes' : 'NO',
   }));
   console.table(table);
-  if (!values.quick) writeDocs(report, table);
+  if (!values.quick && !partial) writeDocs(report, table);
   return 0;
+}
+
+/**
+ * Issue 15: the controller as it ships against a client-go reference controller, each draining a
+ * backlog of N guitars from its process start on a fresh control plane, in alternating pairs; and
+ * each side's idle start.
+ */
+async function referenceScenario(
+  sizes: readonly number[],
+  pairsFor: (n: number) => number,
+  binary: string,
+  log: (line: string) => void,
+  targets: Target[],
+  results: Record<string, unknown>,
+) {
+  // Start-up cost alone: a fresh cluster with no guitars.
+  log('idle start-up, controller and client-go reference');
+  const idle = {
+    controller: await onFreshPlane(log, (plane) => idleStart(plane, 'controller', binary)),
+    reference: await onFreshPlane(log, (plane) => idleStart(plane, 'reference', binary)),
+  };
+  results['reference@idle'] = idle;
+  targets.push({
+    scenario: `7. controller idle start-up (reference: ${round(idle.reference.cpuSeconds)} s)`,
+    metric: 'CPU seconds to cache synced',
+    target: '<= 0.2 s',
+    value: idle.controller.cpuSeconds,
+    unit: 's',
+    met: idle.controller.cpuSeconds <= 0.2,
+  });
+  for (const n of sizes) {
+    const pairs = pairsFor(n);
+    log(`controller and client-go reference from start, ${n} guitars, ${pairs} pair(s)`);
+    const runs = await versusReference(log, n, pairs, binary);
+    const controller = medianFields(runs.controller);
+    const reference = medianFields(runs.reference);
+    results[`reference@${n}`] = { controller, reference, ratio: runs.ratio, pairRatios: runs.pairRatios };
+    console.table(
+      Object.entries({ controller, reference }).map(([side, r]) => ({
+        [`${n} guitars`]: side,
+        'reviews/s': round(r.reviewsPerSecond),
+        'CPU ms/review': round(r.cpuMsPerReview),
+        'apiserver CPU ms/review': round(r.apiserverCpuMsPerReview),
+        'first review s': round(r.firstReviewSeconds),
+        'peak RSS MB': round(r.peakRssMb),
+        'stop s': round(r.stopSeconds),
+      })),
+    );
+    targets.push({
+      scenario: `7. controller vs client-go reference, ${n} guitars`,
+      metric: 'reviews/s from start, median of pair ratios',
+      target: '>= 1.0',
+      value: runs.ratio,
+      unit: '',
+      met: runs.ratio >= 1,
+    });
+    targets.push({
+      scenario: `7. controller CPU per review, ${n} guitars`,
+      metric: 'CPU ms per review',
+      target: `<= ${round(reference.cpuMsPerReview)} ms (reference)`,
+      value: controller.cpuMsPerReview,
+      unit: 'ms',
+      met: controller.cpuMsPerReview <= reference.cpuMsPerReview,
+    });
+    targets.push({
+      scenario: `7. controller time to first review, ${n} guitars`,
+      metric: 'seconds from process start',
+      target: `<= ${round(reference.firstReviewSeconds + 0.1)} s (reference + 0.1)`,
+      value: controller.firstReviewSeconds,
+      unit: 's',
+      met: controller.firstReviewSeconds <= reference.firstReviewSeconds + 0.1,
+    });
+    if (n >= 10_000) {
+      targets.push({
+        scenario: `7. controller peak RSS, ${n} guitars`,
+        metric: 'MB',
+        target: `<= ${round(reference.peakRssMb)} MB (reference)`,
+        value: controller.peakRssMb,
+        unit: 'MB',
+        met: controller.peakRssMb <= reference.peakRssMb,
+      });
+    }
+  }
 }
 
 function writeDocs(
@@ -252,6 +357,20 @@ function writeDocs(
           { label: 'bare client (ceiling)', value: v.ceiling.patchesPerSecond, series: 0 },
           { label: 'controller, backlog', value: v.backlog.reviewsPerSecond, series: 1 },
           { label: 'controller, burst (incl. creates)', value: v.burst.reviewsPerSecond, series: 2 },
+        ],
+      });
+    }
+    if (key.startsWith('reference@') && key !== 'reference@idle') {
+      const v = value as {
+        controller: { reviewsPerSecond: number };
+        reference: { reviewsPerSecond: number };
+      };
+      groups.push({
+        title: `Reviews per second from process start, ${key.slice('reference@'.length)} guitars`,
+        unit: '/s',
+        bars: [
+          { label: 'client-go reference', value: v.reference.reviewsPerSecond, series: 0 },
+          { label: 'controller', value: v.controller.reviewsPerSecond, series: 1 },
         ],
       });
     }

@@ -1,10 +1,12 @@
-import { createLogger, type Guitar, KubeHttp } from '@guitars/shared';
+import { createLogger, ensureGuitarCrd, type Guitar, KubeHttp } from '@guitars/shared';
 import { Cluster, waitFor } from '@guitars/testenv';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { EventRecorder } from './events.js';
 import { createMetrics } from './metrics.js';
+import { startTestApp } from './test-support/app.js';
 import { sumSamples } from './test-support/controller-process.js';
+import { createGuitars, manyGuitars, waitAllReviewed } from './test-support/guitars.js';
 
 const cluster = new Cluster(inject('testenv'));
 const admin = cluster.adminConfig();
@@ -195,6 +197,25 @@ describe('EventRecorder', () => {
     expect(rec.pending()).toBe(0);
   });
 
+  it('on stop after a backlog, sends what the limit allows in a second and drops the rest at once', async () => {
+    const namespace = await cluster.createNamespace('events');
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = createLogger('test', { write: (l: string) => void lines.push(JSON.parse(l)) }, 'logger');
+    // Held as during a backlog of reviews: 200 events queued behind a burst of 10.
+    const { rec, count } = recorder({ qps: 5, burst: 10, maxQueued: 1000, busy: () => true }, logger);
+    for (let i = 0; i < 200; i++) rec.record(guitar(namespace, `b${i}`), 'Normal', 'Reviewed', 'backlog');
+    const started = performance.now();
+    await rec.flush(5_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // The burst now, then 5 a second for the one-second grace: 15 sent, 185 dropped.
+    expect(await count('created')).toBe(15);
+    expect(await count('dropped')).toBe(185);
+    const told = lines.filter((l) => typeof l.dropped === 'number');
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ level: 'info', dropped: 185, qps: 5, burst: 10 });
+    expect(told[0]?.msg).toMatch(/dropped 185 events/);
+  });
+
   it('waits while the controller is busy reviewing, then sends; a flush does not wait', async () => {
     const namespace = await cluster.createNamespace('events');
     let busy = true;
@@ -213,5 +234,35 @@ describe('EventRecorder', () => {
     await rec.flush(2_000);
     expect(await count('created')).toBe(2);
     expect(await count('dropped')).toBe(0);
+  });
+});
+
+describe('the controller app stopping after a backlog', () => {
+  it('returns well before the 5 s flush timeout, the events it could not send dropped and logged', async () => {
+    await ensureGuitarCrd(admin);
+    const namespace = await cluster.createNamespace('events-stop');
+    await createGuitars(admin, namespace, manyGuitars('s', 60, ['fender', 'acme']));
+    const ctl = await startTestApp(admin, [`--namespace=${namespace}`, '--event-qps=1', '--event-burst=5']);
+    let stopped = false;
+    try {
+      await waitAllReviewed(admin, namespace, 60, 60_000);
+      await ctl.waitMetric('guitars_reviews_total', {}, 60);
+      const started = performance.now();
+      await ctl.stop();
+      stopped = true;
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const sent =
+        (await ctl.metric('guitars_events_total', { result: 'created' })) +
+        (await ctl.metric('guitars_events_total', { result: 'aggregated' }));
+      const dropped = await ctl.metric('guitars_events_total', { result: 'dropped' });
+      expect(sent + dropped).toBe(60);
+      // The burst, the one-a-second refill while the test looked, and at most one more in the grace.
+      expect(dropped).toBeGreaterThan(40);
+      const told = ctl.logs.filter((l) => typeof l.dropped === 'number');
+      expect(told).toHaveLength(1);
+      expect(told[0]?.dropped).toBe(dropped);
+    } finally {
+      if (!stopped) await ctl.stop();
+    }
   });
 });

@@ -35,6 +35,8 @@ export interface EventRecorderOptions {
 
 /** How often a waiting recorder looks again whether the controller is still busy. */
 const BUSY_POLL_MS = 50;
+/** On stop, how long the rate limit may hold queued events before they are dropped instead. */
+export const FLUSH_GRACE_MS = 1000;
 
 interface Pending {
   namespace: string;
@@ -74,6 +76,8 @@ export class EventRecorder {
   /** correlation key → the event already in the cluster and its count. */
   private readonly correlated = new Map<string, { name: string; count: number }>();
   private pumping: Promise<void> | undefined;
+  /** True while the loop waits for a token it has reserved for the next queued event. */
+  private reserved = false;
   private closed = false;
   private sequence = 0n;
 
@@ -133,9 +137,24 @@ export class EventRecorder {
     this.enqueue({ namespace: meta.namespace, name: meta.name, create: event, correlationKey });
   }
 
-  /** Sends what is queued, for at most timeoutMs, then drops the rest. For a graceful stop. */
+  /**
+   * For a graceful stop: sends what the rate limit allows within FLUSH_GRACE_MS (and timeoutMs),
+   * drops the rest at once, counted and logged, rather than waiting out the timeout for them.
+   */
   async flush(timeoutMs: number): Promise<void> {
     this.closed = true;
+    // The event the loop holds a token for is sent; beyond it, what the limiter allows in the grace.
+    const keep =
+      (this.reserved ? 1 : 0) + this.sendLimiter.allowedWithin(Math.min(timeoutMs, FLUSH_GRACE_MS));
+    if (this.queue.length > keep) {
+      const dropped = this.queue.length - keep;
+      this.queue.length = keep;
+      this.metrics.events.inc({ result: 'dropped' }, dropped);
+      this.logger.info(
+        { dropped, qps: this.options.qps, burst: this.options.burst },
+        `stopping: dropped ${dropped} events the rate limit would not send in time`,
+      );
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -199,7 +218,11 @@ export class EventRecorder {
       while (!this.closed && this.options.busy?.())
         await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
       const wait = this.sendLimiter.when('');
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) {
+        this.reserved = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        this.reserved = false;
+      }
       // flush() may have dropped the queue while we waited.
       const next = this.queue.shift();
       if (!next) break;

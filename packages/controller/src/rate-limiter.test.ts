@@ -40,6 +40,21 @@ describe('BucketRateLimiter', () => {
     limiter.refund();
     expect(limiter.when('a')).toBe(1000);
   });
+
+  it('tells how many calls a window allows without taking a token', () => {
+    let now = 0;
+    const limiter = new BucketRateLimiter(10, 3, () => now);
+    // A full bucket, then 10 a second as it refills.
+    expect(limiter.allowedWithin(0)).toBe(3);
+    expect(limiter.allowedWithin(1000)).toBe(13);
+    expect(limiter.allowedWithin(1000)).toBe(13);
+    for (let i = 0; i < 5; i++) limiter.when('a');
+    // Two tokens are owed (the next arrives at 100 ms, the one after at 200 ms).
+    expect(limiter.allowedWithin(150)).toBe(0);
+    expect(limiter.allowedWithin(1000)).toBe(8);
+    now = 5000;
+    expect(limiter.allowedWithin(0)).toBe(3);
+  });
 });
 
 describe('MaxOfRateLimiter', () => {

@@ -64,6 +64,16 @@ export class BucketRateLimiter implements RateLimiter {
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
   }
 
+  /**
+   * How many more calls would get a token within withinMs, without taking any (a call already
+   * waiting for a reserved token is not counted again).
+   */
+  allowedWithin(withinMs: number): number {
+    const tokens = Math.min(this.burst, this.tokens + ((this.now() - this.last) / 1000) * this.qps);
+    // The bucket is spent as it refills, so the window adds qps·withinMs beyond a full bucket.
+    return Math.max(0, Math.floor(tokens + (withinMs / 1000) * this.qps));
+  }
+
   /** Returns the token the last when() took, e.g. when the caller decided not to wait for it. */
   refund(): void {
     this.tokens = Math.min(this.burst, this.tokens + 1);

@@ -1,0 +1,154 @@
+import { ensureGuitarCrd, GROUP, PLURAL, VERSION } from '@guitars/shared';
+import { type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { createGuitars, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
+import { cpuSeconds, memoryMb } from '../process-stats.js';
+import { startReference } from '../reference.js';
+import { median, round } from '../stats.js';
+import { deleteGuitars, freshNamespaces, startController } from './controller.js';
+
+export type Side = 'controller' | 'reference';
+
+interface Started {
+  pid: number;
+  spawnedAt: number;
+  readyAt: number;
+  stop(): Promise<void>;
+}
+
+const start = (plane: ControlPlane, side: Side, binary: string): Promise<Started> =>
+  side === 'controller' ? startController(plane) : startReference(plane, binary);
+
+/** The apiserver's CPU seconds so far (testenv lists etcd's pid, then the apiserver's). */
+const apiserverCpu = (plane: ControlPlane) => cpuSeconds(plane.pids()[1] as number);
+
+export interface FromStartResult {
+  guitars: number;
+  /** N / (process start to the last review seen): start-up and cache sync included. */
+  reviewsPerSecond: number;
+  firstReviewSeconds: number;
+  cpuMsPerReview: number;
+  apiserverCpuMsPerReview: number;
+  peakRssMb: number;
+  /** SIGTERM to exit, right after the last review. */
+  stopSeconds: number;
+}
+
+/**
+ * N unreviewed guitars waiting, then one side starts: timed from its process start until the
+ * benchmark's watch has seen all N reviewed, as issue 15 measures the controller against client-go.
+ */
+export async function backlogFromStart(
+  plane: ControlPlane,
+  n: number,
+  side: Side,
+  binary: string,
+): Promise<FromStartResult> {
+  const namespaces = await freshNamespaces(plane, `ref-${side}`);
+  const refs = guitarRefs(`ref-${side}`, n, namespaces);
+  const kc = pooledAdmin(plane);
+  await createGuitars(kc, refs);
+  const watcher = new ReviewWatcher(kc);
+  await watcher.start();
+  const apiserverBefore = apiserverCpu(plane);
+  const proc = await start(plane, side, binary);
+  let stopped = false;
+  try {
+    const keys = refs.map((r) => `${r.namespace}/${r.name}`);
+    await watcher.waitForAll(keys, Math.max(120_000, n * 30));
+    const cpu = cpuSeconds(proc.pid);
+    const apiserver = apiserverCpu(plane) - apiserverBefore;
+    const peakRssMb = memoryMb(proc.pid).peak;
+    const times = keys.map((k) => watcher.reviewedAt.get(k) as number);
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    // A stop right after the backlog, as a rollout would: what is left of the events waits or not.
+    const stopping = performance.now();
+    await proc.stop();
+    stopped = true;
+    return {
+      guitars: n,
+      reviewsPerSecond: n / ((last - proc.spawnedAt) / 1000),
+      firstReviewSeconds: (first - proc.spawnedAt) / 1000,
+      cpuMsPerReview: (cpu * 1000) / n,
+      apiserverCpuMsPerReview: (apiserver * 1000) / n,
+      peakRssMb,
+      stopSeconds: (performance.now() - stopping) / 1000,
+    };
+  } finally {
+    if (!stopped) await proc.stop();
+    await watcher.stop();
+    await deleteGuitars(plane, namespaces);
+  }
+}
+
+export interface IdleStartResult {
+  /** CPU seconds and resident memory from process start to its cache synced, no guitars to list. */
+  cpuSeconds: number;
+  rssMb: number;
+  readySeconds: number;
+}
+
+/** One side started against a cluster with no guitars, read the moment it says it is ready. */
+export async function idleStart(plane: ControlPlane, side: Side, binary: string): Promise<IdleStartResult> {
+  const proc = await start(plane, side, binary);
+  try {
+    return {
+      cpuSeconds: cpuSeconds(proc.pid),
+      rssMb: memoryMb(proc.pid).rss,
+      readySeconds: (proc.readyAt - proc.spawnedAt) / 1000,
+    };
+  } finally {
+    await proc.stop();
+  }
+}
+
+/**
+ * Runs fn on a control plane of its own, with the CRD, stopped after: each side of a pair starts
+ * from the same empty etcd and a cold watch cache, not one grown by the runs before it.
+ */
+export async function onFreshPlane<T>(
+  log: (line: string) => void,
+  fn: (plane: ControlPlane) => Promise<T>,
+): Promise<T> {
+  const plane = await startControlPlane({ log });
+  try {
+    await ensureGuitarCrd(plane.adminConfig());
+    // Established is not yet served: a first LIST can still 404, and a side started then would
+    // be timed on its retry backoff, not on its start-up.
+    const api = pooledAdmin(plane).makeApiClient(CustomObjectsApi);
+    await waitFor(
+      'guitars served',
+      async () => {
+        await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, limit: 1 });
+        return true;
+      },
+      30_000,
+    );
+    return await fn(plane);
+  } finally {
+    await plane.stop();
+  }
+}
+
+/**
+ * Controller and reference in pairs on the same backlog, first one then the other in turn, each
+ * run on a fresh control plane; the ratio reported is the median of the pairs' ratios.
+ */
+export async function versusReference(log: (line: string) => void, n: number, pairs: number, binary: string) {
+  const controller: FromStartResult[] = [];
+  const reference: FromStartResult[] = [];
+  const pairRatios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const order: Side[] = i % 2 === 0 ? ['controller', 'reference'] : ['reference', 'controller'];
+    const got: Partial<Record<Side, FromStartResult>> = {};
+    for (const side of order)
+      got[side] = await onFreshPlane(log, (plane) => backlogFromStart(plane, n, side, binary));
+    const c = got.controller as FromStartResult;
+    const r = got.reference as FromStartResult;
+    controller.push(c);
+    reference.push(r);
+    pairRatios.push(round(c.reviewsPerSecond / r.reviewsPerSecond));
+  }
+  return { controller, reference, ratio: median(pairRatios), pairRatios };
+}
