@@ -132,34 +132,12 @@ async function startApp(app: App, port: number) {
 async function signedInUser(namespace: string): Promise<{ name: string; token: string }> {
   const sa = 'guitar-manager';
   await cluster.ensureServiceAccount(namespace, sa);
-  const meta = { name: sa, namespace };
-  await cluster.kubectlOk(['apply', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'Role',
-          metadata: meta,
-          rules: [
-            {
-              apiGroups: [GROUP],
-              resources: ['guitars'],
-              verbs: ['get', 'list', 'watch', 'create', 'delete'],
-            },
-          ],
-        },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: meta,
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa },
-          subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
-        },
-      ],
-    }),
-  });
+  await cluster.grantRole(
+    namespace,
+    sa,
+    [{ apiGroups: [GROUP], resources: ['guitars'], verbs: ['get', 'list', 'watch', 'create', 'delete'] }],
+    { namespace, name: sa },
+  );
   return { name: `system:serviceaccount:${namespace}:${sa}`, token: await cluster.tokenFor(namespace, sa) };
 }
 

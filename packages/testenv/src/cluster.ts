@@ -100,6 +100,36 @@ export class Cluster {
     });
   }
 
+  /**
+   * Lets a ServiceAccount do what `rules` allow in `namespace`: a Role and a RoleBinding, both named
+   * `name`, as an administrator granting a person would.
+   */
+  async grantRole(
+    namespace: string,
+    name: string,
+    rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>,
+    serviceAccount: { namespace: string; name: string },
+  ): Promise<void> {
+    const rbac = 'rbac.authorization.k8s.io';
+    const metadata = { name, namespace };
+    await this.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: `${rbac}/v1`, kind: 'Role', metadata, rules },
+          {
+            apiVersion: `${rbac}/v1`,
+            kind: 'RoleBinding',
+            metadata,
+            roleRef: { apiGroup: rbac, kind: 'Role', name },
+            subjects: [{ kind: 'ServiceAccount', ...serviceAccount }],
+          },
+        ],
+      }),
+    });
+  }
+
   /** A bound token for a ServiceAccount, from the TokenRequest API. */
   async tokenFor(namespace: string, serviceAccount: string, expirationSeconds = 3600): Promise<string> {
     const api = this.adminConfig().makeApiClient(CoreV1Api);

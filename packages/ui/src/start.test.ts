@@ -1,11 +1,18 @@
-import { ensureGuitarCrd, GROUP, loadKubeConfig, PLURAL } from '@guitars/shared';
+import { ensureGuitarCrd, loadKubeConfig } from '@guitars/shared';
 import { Cluster, type ControlPlane, freePort, startControlPlane } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from './config.js';
 import { type RunningUi, startUi } from './start.js';
-import { createGuitar, eventually, prepareCluster, startTestUi, TestClient } from './test-support/ui.js';
+import {
+  createGuitar,
+  eventually,
+  grantGuitars,
+  prepareCluster,
+  startTestUi,
+  TestClient,
+} from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 
@@ -117,29 +124,11 @@ describe('with RBAC for its own namespace only', () => {
     own = await cluster.createNamespace('own');
     other = await cluster.createNamespace('other');
     await cluster.ensureServiceAccount(own, 'limited-ui');
-    const rules = [
-      { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-    ];
-    await cluster.kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: 'guitars', namespace: own },
-            rules,
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: 'guitars', namespace: own },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'guitars' },
-            subjects: [{ kind: 'ServiceAccount', name: 'limited-ui', namespace: own }],
-          },
-        ],
-      }),
+    await grantGuitars(cluster, {
+      namespace: own,
+      name: 'guitars',
+      verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      serviceAccount: { namespace: own, name: 'limited-ui' },
     });
     for (const namespace of [own, other]) {
       await createGuitar(cluster.adminConfig(), namespace, `in-${namespace}`, { brand: 'fender' });

@@ -199,22 +199,11 @@ export async function grantGuitars(
   },
 ): Promise<string> {
   const { namespace, name, verbs, serviceAccount } = grant;
-  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace } };
-  await cluster.kubectlOk(['apply', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        { ...role, rules: [{ apiGroups: [GROUP], resources: [PLURAL], verbs }] },
-        {
-          apiVersion: 'rbac.authorization.k8s.io/v1',
-          kind: 'RoleBinding',
-          metadata: { name, namespace },
-          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-          subjects: [{ kind: 'ServiceAccount', ...serviceAccount }],
-        },
-      ],
-    }),
-  });
+  await cluster.grantRole(
+    namespace,
+    name,
+    [{ apiGroups: [GROUP], resources: [PLURAL], verbs }],
+    serviceAccount,
+  );
   return name;
 }
