@@ -1,6 +1,22 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// The root's own tests: the quick start (scripts/). Each package has its own vitest config.
+// The root's own tests (scripts/): the image tooling's pure logic, and the quick start against a
+// real cluster. Each package has its own vitest config.
+const CLUSTER_TESTS = 'scripts/**/*.cluster.test.ts';
+
 export default defineConfig({
-  test: { include: ['scripts/**/*.test.ts'], testTimeout: 180_000 },
+  test: {
+    testTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['scripts/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, CLUSTER_TESTS],
+        },
+      },
+      { extends: true, test: { name: 'cluster', include: [CLUSTER_TESTS] } },
+    ],
+  },
 });

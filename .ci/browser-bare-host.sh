@@ -45,4 +45,4 @@ if [ "$mode" = no-nss ]; then
 fi
 
 cd packages/ui
-env -u CHROMIUM_PATH REQUIRE_CHROMIUM=npm npx vitest run src/browser.test.ts
+env -u CHROMIUM_PATH REQUIRE_CHROMIUM=npm npx vitest run src/browser.cluster.test.ts

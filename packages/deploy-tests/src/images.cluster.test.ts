@@ -40,7 +40,7 @@ const missing = detected.engine
 if (!engine) {
   if (process.env.REQUIRE_CONTAINER_ENGINE === '1')
     throw new Error(`REQUIRE_CONTAINER_ENGINE=1, but no engine here runs containers: ${missing}`);
-  console.warn(`images.test.ts skipped: needs docker (with a daemon) or podman; ${missing}`);
+  console.warn(`images.cluster.test.ts skipped: needs docker (with a daemon) or podman; ${missing}`);
 }
 
 /** An arbitrary UID from an OpenShift project's range: no passwd entry, no home, owns no file. */
