@@ -1,7 +1,7 @@
 import { Cluster, startControlPlane, waitFor } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { ensureGuitarCrd } from './crd.js';
+import { ensureGuitarCrd } from './kube/index.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
 import { GuitarInformer } from './guitar-informer.js';
 
