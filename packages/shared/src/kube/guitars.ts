@@ -40,7 +40,8 @@ export interface GuitarSelection {
 
 /**
  * Guitars in the cluster. list and watch have the shape of a reflector's lister-watcher over the
- * selection (all guitars unless select() narrowed it); the others address one guitar.
+ * selection (all guitars unless select() narrowed it); the others address one guitar. A namespace
+ * or name no object can have is refused (InvalidNameError) before anything is sent.
  */
 export class GuitarClient {
   constructor(
@@ -88,21 +89,26 @@ export class GuitarClient {
   }
 
   /** One guitar, as the apiserver has it (not checked against the schema). */
-  get(namespace: string, name: string, as: As = {}): Promise<KubernetesObject> {
+  async get(namespace: string, name: string, as: As = {}): Promise<KubernetesObject> {
     return this.http.request({ method: 'GET', path: guitarPath(namespace, name), ...as });
   }
 
   /** Creates the guitar in its metadata.namespace; the apiserver checks the name, in the body. */
-  create(guitar: Guitar, as: As = {}): Promise<Guitar> {
+  async create(guitar: Guitar, as: As = {}): Promise<Guitar> {
     return this.http.request({ method: 'POST', path: guitarPath(guitar.metadata.namespace), body: guitar, ...as });
   }
 
-  delete(namespace: string, name: string, as: As = {}): Promise<void> {
+  async delete(namespace: string, name: string, as: As = {}): Promise<void> {
     return this.http.send({ method: 'DELETE', path: guitarPath(namespace, name), ...as });
   }
 
   /** A JSON merge patch; its answer (the whole guitar) is dropped unread: a watch brings it. */
-  patch(namespace: string, name: string, patch: GuitarMergePatch, options: { fieldManager?: string } = {}) {
+  async patch(
+    namespace: string,
+    name: string,
+    patch: GuitarMergePatch,
+    options: { fieldManager?: string } = {},
+  ): Promise<void> {
     return this.http.send({
       method: 'PATCH',
       path: guitarPath(namespace, name),
