@@ -40,7 +40,9 @@ describe('parseForbidden, on real refusals of a kube-apiserver', () => {
   });
 
   it('reads the namespace and the name of a refused object, in the core group too', async () => {
-    const lease = await refusedAsNobody(namespace, (kube) => kube.leases.get(namespace, 'guitars-controller'));
+    const lease = await refusedAsNobody(namespace, (kube) =>
+      kube.leases.get(namespace, 'guitars-controller'),
+    );
     expect(parseForbidden(lease)).toMatchObject({
       verb: 'get',
       resource: 'leases',

@@ -22,7 +22,10 @@ export function serviceAccountOf(username: string): { namespace: string; name: s
  * `sub` claim of the bearer token, which for a ServiceAccount token is its user name. Undefined
  * when neither tells. Asks through `kube` when given (the app's connection), else a connection of its own.
  */
-export async function whoAmI(kc: KubeConfig, kube?: Pick<Kube, 'accessReviews'>): Promise<Identity | undefined> {
+export async function whoAmI(
+  kc: KubeConfig,
+  kube?: Pick<Kube, 'accessReviews'>,
+): Promise<Identity | undefined> {
   const own = kube ? undefined : connect(kc);
   try {
     const username = await (kube ?? (own as Kube)).accessReviews.username();

@@ -28,7 +28,9 @@ export class CrdClient {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const crd = await this.get(name);
-      const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      const established = crd.status?.conditions?.some(
+        (c) => c.type === 'Established' && c.status === 'True',
+      );
       if (established) return;
       if (Date.now() > deadline) throw new Error(`CRD ${name} was not Established within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -58,7 +60,10 @@ export class CrdClient {
       await this.create(ours);
       result = 'created';
     } else if (crdRevision(installed) < crdRevision(ours)) {
-      const body = { ...ours, metadata: { ...ours.metadata, resourceVersion: installed.metadata?.resourceVersion } };
+      const body = {
+        ...ours,
+        metadata: { ...ours.metadata, resourceVersion: installed.metadata?.resourceVersion },
+      };
       await this.update(name, body);
       result = 'updated';
     }

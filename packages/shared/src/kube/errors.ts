@@ -5,7 +5,12 @@ export interface KubeStatus {
   message?: string;
   /** NotFound, AlreadyExists, Conflict, Forbidden, Invalid... */
   reason?: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ field?: string; message?: string }> };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: Array<{ field?: string; message?: string }>;
+  };
   code?: number;
 }
 
@@ -48,7 +53,9 @@ function parseStatus(text: string): KubeStatus | undefined {
   if (text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as KubeStatus) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as KubeStatus)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -95,7 +95,12 @@ export class GuitarClient {
 
   /** Creates the guitar in its metadata.namespace; the apiserver checks the name, in the body. */
   async create(guitar: Guitar, as: As = {}): Promise<Guitar> {
-    return this.http.request({ method: 'POST', path: guitarPath(guitar.metadata.namespace), body: guitar, ...as });
+    return this.http.request({
+      method: 'POST',
+      path: guitarPath(guitar.metadata.namespace),
+      body: guitar,
+      ...as,
+    });
   }
 
   async delete(namespace: string, name: string, as: As = {}): Promise<void> {

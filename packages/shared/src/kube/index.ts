@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { AccessReviewClient } from './access-reviews.js';
-import { type CrdInstallResult, CrdClient } from './crds.js';
+import { CrdClient, type CrdInstallResult } from './crds.js';
 import { EventClient } from './events.js';
 import { GuitarClient } from './guitars.js';
 import { KubeHttp } from './http.js';
