@@ -10,16 +10,16 @@ export type CrdInstallResult = 'created' | 'updated' | 'unchanged';
 export class CrdClient {
   constructor(private readonly http: KubeHttp) {}
 
-  get(name: string): Promise<V1CustomResourceDefinition> {
+  async get(name: string): Promise<V1CustomResourceDefinition> {
     return this.http.request({ method: 'GET', path: crdPath(name) });
   }
 
-  create(crd: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition> {
+  async create(crd: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition> {
     return this.http.request({ method: 'POST', path: crdPath(), body: crd });
   }
 
   /** A replace; metadata.resourceVersion makes it fail (409) if the CRD changed meanwhile. */
-  update(name: string, crd: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition> {
+  async update(name: string, crd: V1CustomResourceDefinition): Promise<V1CustomResourceDefinition> {
     return this.http.request({ method: 'PUT', path: crdPath(name), body: crd });
   }
 

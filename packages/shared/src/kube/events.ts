@@ -14,12 +14,12 @@ export class EventClient {
   constructor(private readonly http: KubeHttp) {}
 
   /** Creates the event in `namespace`; its Dates travel as RFC 3339 (the apiserver keeps seconds). */
-  create(namespace: string, event: CoreV1Event): Promise<void> {
+  async create(namespace: string, event: CoreV1Event): Promise<void> {
     return this.http.send({ method: 'POST', path: eventPath(namespace), body: event });
   }
 
   /** Counts up an existing event (a JSON merge patch of count and lastTimestamp). */
-  countUp(namespace: string, name: string, patch: EventCountUp): Promise<void> {
+  async countUp(namespace: string, name: string, patch: EventCountUp): Promise<void> {
     return this.http.send({
       method: 'PATCH',
       path: eventPath(namespace, name),

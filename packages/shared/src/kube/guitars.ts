@@ -75,7 +75,7 @@ export class GuitarClient {
   }
 
   /** KubeHttp.watch's contract: onEvent per event, done once (null, or the error). */
-  watch(
+  async watch(
     query: GuitarWatchQuery,
     onEvent: (type: string, object: KubernetesObject) => void,
     done: (err: unknown) => void,

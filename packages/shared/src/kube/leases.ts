@@ -25,16 +25,16 @@ export interface Lease {
 export class LeaseClient {
   constructor(private readonly http: KubeHttp) {}
 
-  get(namespace: string, name: string): Promise<Lease> {
+  async get(namespace: string, name: string): Promise<Lease> {
     return this.http.request({ method: 'GET', path: leasePath(namespace, name) });
   }
 
-  create(namespace: string, lease: Lease): Promise<Lease> {
+  async create(namespace: string, lease: Lease): Promise<Lease> {
     return this.http.request({ method: 'POST', path: leasePath(namespace), body: lease });
   }
 
   /** A replace; the lease's metadata.resourceVersion makes it fail (409) if another wrote first. */
-  update(namespace: string, name: string, lease: Lease): Promise<Lease> {
+  async update(namespace: string, name: string, lease: Lease): Promise<Lease> {
     return this.http.request({ method: 'PUT', path: leasePath(namespace, name), body: lease });
   }
 }
