@@ -19,7 +19,7 @@ const guitar = (namespace: string, name: string, brand = 'fender'): Guitar => ({
 
 /** A guitar as kubectl reads it: the independent witness. */
 const kubectlGet = async (namespace: string, name: string) =>
-  JSON.parse(await cluster.kubectlOk(['get', 'guitar', name, '-n', namespace, '-o', 'json'])) as Guitar;
+  JSON.parse(await cluster.kubectlOk(['get', 'guitar', name, '-n', namespace, '-o', 'json', '--show-managed-fields'])) as Guitar;
 
 describe('kube.guitars', () => {
   let namespace: string;
@@ -56,6 +56,7 @@ describe('kube.guitars', () => {
   });
 
   it('lists in pages, of one namespace or matching a label selector', async () => {
+    const namespace = await cluster.createNamespace('kube-guitars-list');
     const names = ['a1', 'a2', 'a3'];
     for (const name of names) await kube.guitars.create(guitar(namespace, name));
     await cluster.kubectlOk(['label', 'guitar', 'a2', '-n', namespace, 'pick=me']);
