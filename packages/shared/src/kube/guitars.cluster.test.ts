@@ -19,7 +19,9 @@ const guitar = (namespace: string, name: string, brand = 'fender'): Guitar => ({
 
 /** A guitar as kubectl reads it: the independent witness. */
 const kubectlGet = async (namespace: string, name: string) =>
-  JSON.parse(await cluster.kubectlOk(['get', 'guitar', name, '-n', namespace, '-o', 'json', '--show-managed-fields'])) as Guitar;
+  JSON.parse(
+    await cluster.kubectlOk(['get', 'guitar', name, '-n', namespace, '-o', 'json', '--show-managed-fields']),
+  ) as Guitar;
 
 describe('kube.guitars', () => {
   let namespace: string;
