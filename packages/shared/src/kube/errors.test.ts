@@ -42,7 +42,12 @@ describe('KubeApiError and its readers', () => {
 
   it('read the status of other clients’ errors (client-node’s code, a watch’s statusCode)', () => {
     expect(apiStatus(Object.assign(new Error('Gone'), { statusCode: 410 }))).toBe(410);
-    expect(apiStatus(Object.assign(new Error('HTTP-Code: 404'), { code: 404 }))).toBe(404);
+    const other = Object.assign(new Error('HTTP-Code: 404 Message: ...'), {
+      code: 404,
+      body: JSON.stringify({ kind: 'Status', message: 'guitars.kool.karmalabs.local "x" not found' }),
+    });
+    expect(apiStatus(other)).toBe(404);
+    expect(apiMessage(other)).toBe('guitars.kool.karmalabs.local "x" not found');
     // A Node system error's code is a string: no status.
     expect(apiStatus(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBeUndefined();
   });

@@ -79,6 +79,10 @@ export function apiStatus(err: unknown): number | undefined {
 /** The apiserver's own message for a failed call (from the Status body), else the error's message. */
 export function apiMessage(err: unknown): string {
   if (err instanceof KubeApiError) return err.message;
+  // Other clients' refusals (client-node's ApiException, in tests and the bench): the Status as text.
+  const { body, code } = (err ?? {}) as { body?: unknown; code?: unknown };
+  if (typeof code === 'number' && typeof body === 'string')
+    return new KubeApiError(code, body, { method: '', path: '' }).message;
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     return cause instanceof Error && cause.message ? `${err.message}: ${cause.message}` : err.message;
