@@ -1,4 +1,4 @@
-import type { As, KubeHttp } from './http.js';
+import type { KubeHttp, RequestAs } from './http.js';
 import { SELF_SUBJECT_ACCESS_REVIEWS_PATH, SELF_SUBJECT_REVIEWS_PATH } from './paths.js';
 
 /** What a SelfSubjectAccessReview asks about; namespace '' or absent is all namespaces. */
@@ -15,7 +15,7 @@ export class AccessReviewClient {
   constructor(private readonly http: KubeHttp) {}
 
   /** May I (or the user of `as.bearerToken`) do this? A SelfSubjectAccessReview. */
-  async allowed(attributes: ResourceAttributes, as: As = {}): Promise<boolean> {
+  async allowed(attributes: ResourceAttributes, as: RequestAs = {}): Promise<boolean> {
     const review = await this.http.request<{ status?: { allowed?: boolean } }>({
       method: 'POST',
       path: SELF_SUBJECT_ACCESS_REVIEWS_PATH,

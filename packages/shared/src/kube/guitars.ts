@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Guitar } from '../guitar.js';
-import type { As, KubeHttp } from './http.js';
+import type { KubeHttp, RequestAs } from './http.js';
 import { guitarPath } from './paths.js';
 
 /** One page of a list. */
@@ -89,12 +89,12 @@ export class GuitarClient {
   }
 
   /** One guitar, as the apiserver has it (not checked against the schema). */
-  async get(namespace: string, name: string, as: As = {}): Promise<KubernetesObject> {
+  async get(namespace: string, name: string, as: RequestAs = {}): Promise<KubernetesObject> {
     return this.http.request({ method: 'GET', path: guitarPath(namespace, name), ...as });
   }
 
   /** Creates the guitar in its metadata.namespace; the apiserver checks the name, in the body. */
-  async create(guitar: Guitar, as: As = {}): Promise<Guitar> {
+  async create(guitar: Guitar, as: RequestAs = {}): Promise<Guitar> {
     return this.http.request({
       method: 'POST',
       path: guitarPath(guitar.metadata.namespace),
@@ -103,7 +103,7 @@ export class GuitarClient {
     });
   }
 
-  async delete(namespace: string, name: string, as: As = {}): Promise<void> {
+  async delete(namespace: string, name: string, as: RequestAs = {}): Promise<void> {
     return this.http.send({ method: 'DELETE', path: guitarPath(namespace, name), ...as });
   }
 

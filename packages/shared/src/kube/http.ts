@@ -22,7 +22,7 @@ export interface KubeHttpRequest {
 }
 
 /** Whom a request acts as: a signed-in user's bearer token, else the kubeconfig's user. */
-export type As = Pick<KubeHttpRequest, 'bearerToken'>;
+export type RequestAs = Pick<KubeHttpRequest, 'bearerToken'>;
 
 /** One event of a watch stream: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), its object. */
 export type WatchCallback = (type: string, object: unknown, event: unknown) => void;
