@@ -2,7 +2,15 @@
 // cluster-wide LIST on every request instead of the informer cache. Run as its own process by
 // the benchmark, like the real UI.
 
-import { createLogger, GROUP, type InformerEvent, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
+import {
+  connect,
+  createLogger,
+  GROUP,
+  type InformerEvent,
+  loadKubeConfig,
+  PLURAL,
+  VERSION,
+} from '@guitars/shared';
 import { loadConfig } from '@guitars/ui/dist/config.js';
 import { type GuitarSource, GuitarStore } from '@guitars/ui/dist/guitar-store.js';
 import { GuitarWriter } from '@guitars/ui/dist/guitar-writer.js';
@@ -60,7 +68,7 @@ store.attach(source, { clusterWide: true });
 const ui = createApp({
   config,
   store,
-  writer: new GuitarWriter(kc),
+  writer: new GuitarWriter(connect(kc).guitars),
   defaultNamespace: 'guitarcenter',
   logger,
 });

@@ -1,9 +1,9 @@
 import {
+  connect,
   contextNamespace,
   describeWatchError,
   ForbiddenReporter,
   GuitarInformer,
-  KubeHttp,
   type Logger,
   whoAmI,
 } from '@guitars/shared';
@@ -50,6 +50,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   const { config, kc, logger, policy } = deps;
   const metrics = createMetrics();
   const starting = new AbortController();
+  // The cluster: one connection pool for the CRD install, review patches, events and the lease.
+  const kube = connect(kc);
 
   const informer = new GuitarInformer(kc, {
     namespace: config.namespace,
@@ -60,7 +62,11 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   });
   // A 403 says who we run as and how to fix it, once in the log and in /readyz while it lasts;
   // a replica refused its list or its Lease cannot do its job, so it is not ready either.
-  const forbidden = new ForbiddenReporter({ logger, access: CONTROLLER_ACCESS, whoAmI: () => whoAmI(kc) });
+  const forbidden = new ForbiddenReporter({
+    logger,
+    access: CONTROLLER_ACCESS,
+    whoAmI: () => whoAmI(kc, kube),
+  });
   const ready = () => informer.hasSynced() && forbidden.problems().length === 0;
   const server = createProbesServer({
     ready,
@@ -98,10 +104,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     onAdd: () => metrics.queueAdds.inc(),
     onDepthChange: (depth) => metrics.queueDepth.set(depth),
   });
-  // One KubeHttp, one keep-alive pool, for review patches, events and the lease (renewed every
-  // retry period). With the informer's own, no client-node API call is made in steady state.
-  const http = new KubeHttp(kc);
-  const recorder = new EventRecorder(http, logger, metrics, {
+  const recorder = new EventRecorder(kube.events, logger, metrics, {
     component: COMPONENT,
     instance: config.identity,
     qps: config.eventQps,
@@ -115,7 +118,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     queue,
     reconcile: reconciler({
       get: (namespace, name) => informer.get(namespace, name),
-      patch: guitarPatcher(http),
+      patch: guitarPatcher(kube.guitars),
       review: reviewer(policy),
       recorder,
       logger,
@@ -146,7 +149,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   const campaign = () => {
     if (!config.leaderElect) return lead();
     const namespace = config.leaderElectionNamespace ?? contextNamespace(kc) ?? 'default';
-    elector = new LeaderElector(http, logger, {
+    elector = new LeaderElector(kube.leases, logger, {
       namespace,
       name: config.leaderElectionId,
       identity: config.identity,
@@ -164,7 +167,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
 
   // The CRD install (which waits out an unreachable apiserver) runs in the background, so the
   // probes answer and a stop is honoured meanwhile; the informer and the campaign follow it.
-  const install = () => installCrd(kc, logger, starting.signal, (err) => forbidden.explain(err));
+  const install = () => installCrd(kube.crds, logger, starting.signal, (err) => forbidden.explain(err));
   void (config.installCrd ? install() : Promise.resolve()).then(() => {
     if (starting.signal.aborted) return;
     void informer.start();
@@ -182,7 +185,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     await recorder.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
     // No review is in flight, no event is queued, the lease is released (elector.stop above):
     // nothing uses the pool any more.
-    http.close();
+    kube.close();
     await informer.stop();
     await close(server);
   };

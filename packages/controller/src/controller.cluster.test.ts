@@ -4,13 +4,13 @@ import {
   createLogger,
   ensureGuitarCrd,
   GROUP,
+  KubeApiError,
   PLURAL,
   REVIEWED_BRAND_ANNOTATION,
   VERSION,
 } from '@guitars/shared';
 import { Cluster, waitFor } from '@guitars/testenv';
 import {
-  ApiException,
   CustomObjectsApi,
   type KubernetesObject,
   PatchStrategy,
@@ -364,7 +364,10 @@ describe('Controller (workers and queue, without a cluster)', () => {
     const t = setup(async () => {
       calls += 1;
       if (calls < 3)
-        throw new ApiException(409, 'conflict', '{"message":"the object has been modified"}', {});
+        throw new KubeApiError(409, '{"message":"the object has been modified"}', {
+          method: 'PATCH',
+          path: '/g',
+        });
       return 'reviewed';
     });
     t.controller.startWorkers();

@@ -1,11 +1,21 @@
-import { createLogger, ensureGuitarCrd } from '@guitars/shared';
+import { connect, createLogger, ensureGuitarCrd } from '@guitars/shared';
 import { Cluster, freePort } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { installCrd } from './crd-install.js';
 import type { LogLine } from './test-support/controller-process.js';
 
 const cluster = new Cluster(inject('testenv'));
+const connections: Array<{ close(): void }> = [];
+afterAll(() => {
+  for (const kube of connections) kube.close();
+});
+/** The CRD client of a connection as `kc`'s user, as the controller gets it. */
+const crdsAs = (kc: KubeConfig) => {
+  const kube = connect(kc);
+  connections.push(kube);
+  return kube.crds;
+};
 
 const capture = () => {
   const lines: LogLine[] = [];
@@ -19,7 +29,7 @@ describe('installCrd', () => {
   it('leaves the CRD as it is when up to date', async () => {
     await ensureGuitarCrd(cluster.adminConfig());
     const { lines, logger } = capture();
-    await installCrd(cluster.adminConfig(), logger, new AbortController().signal);
+    await installCrd(crdsAs(cluster.adminConfig()), logger, new AbortController().signal);
     expect(lines.map((l) => l.msg)).toEqual(['CRD guitars.kool.karmalabs.local unchanged']);
   });
 
@@ -28,7 +38,7 @@ describe('installCrd', () => {
     await cluster.ensureServiceAccount(namespace, 'nobody');
     const { kc } = await cluster.kubeconfigFor(namespace, 'nobody');
     const { lines, logger } = capture();
-    await installCrd(kc, logger, new AbortController().signal);
+    await installCrd(crdsAs(kc), logger, new AbortController().signal);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', status: 403 });
     expect(lines[0]?.msg).toMatch(
@@ -48,7 +58,7 @@ describe('installCrd', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 1_200);
     const started = Date.now();
-    await installCrd(kc, logger, abort.signal);
+    await installCrd(crdsAs(kc), logger, abort.signal);
     expect(Date.now() - started).toBeLessThan(2_000);
     // 0.5 s, then 1 s: two tries before the stop, not a tight loop.
     expect(lines.map((l) => l.retryInMs)).toEqual([500, 1000]);

@@ -2,12 +2,11 @@ import {
   apiMessage,
   apiStatus,
   CRD_NAME,
-  ensureGuitarCrd,
+  type CrdClient,
   type ForbiddenExplanation,
   isTransient,
   type Logger,
 } from '@guitars/shared';
-import type { KubeConfig } from '@kubernetes/client-node';
 
 /**
  * Installs or upgrades the Guitar CRD at start (--install-crd). Without permission it says so in
@@ -16,14 +15,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
  * the signal aborts (a stop during start).
  */
 export async function installCrd(
-  kc: KubeConfig,
+  crds: Pick<CrdClient, 'ensureGuitarCrd'>,
   logger: Logger,
   signal: AbortSignal,
   explain: (err: unknown) => Promise<ForbiddenExplanation | undefined> = async () => undefined,
 ): Promise<void> {
   for (let waitMs = 500; !signal.aborted; waitMs = Math.min(waitMs * 2, 10_000)) {
     try {
-      const result = await ensureGuitarCrd(kc);
+      const result = await crds.ensureGuitarCrd();
       logger.info({ crd: CRD_NAME, result }, `CRD ${CRD_NAME} ${result}`);
       return;
     } catch (err) {

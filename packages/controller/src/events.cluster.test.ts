@@ -1,4 +1,4 @@
-import { createLogger, ensureGuitarCrd, type Guitar, KubeHttp } from '@guitars/shared';
+import { connect, createLogger, ensureGuitarCrd, type Guitar } from '@guitars/shared';
 import { Cluster, waitFor } from '@guitars/testenv';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -11,9 +11,9 @@ import { createGuitars, manyGuitars, waitAllReviewed } from './test-support/guit
 const cluster = new Cluster(inject('testenv'));
 const admin = cluster.adminConfig();
 const core = admin.makeApiClient(CoreV1Api);
-// The controller's transport for events, as app.ts builds it.
-const http = new KubeHttp(admin);
-afterAll(() => http.close());
+// The controller's client for events, as app.ts builds it.
+const kube = connect(admin);
+afterAll(() => kube.close());
 const silent = createLogger('test', { write: () => {} });
 
 const guitar = (namespace: string, name: string): Guitar => ({
@@ -34,7 +34,7 @@ function recorder(
   logger = silent,
 ) {
   const metrics = createMetrics();
-  const rec = new EventRecorder(http, logger, metrics, {
+  const rec = new EventRecorder(kube.events, logger, metrics, {
     component: 'guitars-controller',
     instance: 'test-1',
     qps: 100,
@@ -140,7 +140,7 @@ describe('EventRecorder', () => {
     const [created] = await eventsIn(namespace);
     await core.deleteNamespacedEvent({ namespace, name: created?.metadata.name ?? '' });
 
-    // The count-up finds no event: a 404, read from KubeHttp's ApiException like client-node's.
+    // The count-up finds no event: a 404, read from the transport's KubeApiError.
     rec.record(g, 'Normal', 'Reviewed', 'gone soon');
     await waitFor('failed', async () => (await count('failed')) === 1, 10_000);
     const warnings = lines.filter((l) => l.level === 'warn');

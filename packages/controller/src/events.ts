@@ -1,19 +1,12 @@
-import { apiMessage, apiStatus, type KubeHttp, type Logger, resourcePath } from '@guitars/shared';
+import { apiMessage, apiStatus, type EventClient, type Logger } from '@guitars/shared';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Metrics } from './metrics.js';
 import { BucketRateLimiter, type Now } from './rate-limiter.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-/**
- * How the recorder reaches the apiserver: shared's KubeHttp, a lean node:https client (during a
- * burst of reviews, events are on the hot path too). Failures are client-node's ApiException,
- * which apiStatus and apiMessage read.
- */
-export type EventClient = Pick<KubeHttp, 'send'>;
-
-/** The REST path of core/v1 events: one namespace's collection, or one event. */
-const eventPath = (namespace: string, name?: string) => resourcePath('/api/v1', 'events', namespace, name);
+/** How the recorder reaches the apiserver: kube.events. */
+export type EventWriter = Pick<EventClient, 'create' | 'countUp'>;
 
 export interface EventRecorderOptions {
   /** source.component and reportingComponent, e.g. guitars-controller. */
@@ -82,7 +75,7 @@ export class EventRecorder {
   private sequence = 0n;
 
   constructor(
-    private readonly client: EventClient,
+    private readonly client: EventWriter,
     private readonly logger: Logger,
     private readonly metrics: Pick<Metrics, 'events'>,
     private readonly options: EventRecorderOptions,
@@ -236,14 +229,12 @@ export class EventRecorder {
       if (create) {
         // The timestamps are Dates: JSON gives RFC 3339 with milliseconds (toISOString), as
         // client-node's serializer did; the apiserver keeps whole seconds.
-        await this.client.send({ method: 'POST', path: eventPath(namespace), body: create });
+        await this.client.create(namespace, create);
         this.metrics.events.inc({ result: 'created' });
       } else if (countUp) {
-        await this.client.send({
-          method: 'PATCH',
-          path: eventPath(namespace, countUp.name),
-          body: { count: countUp.count, lastTimestamp: countUp.lastTimestamp.toISOString() },
-          contentType: 'application/merge-patch+json',
+        await this.client.countUp(namespace, countUp.name, {
+          count: countUp.count,
+          lastTimestamp: countUp.lastTimestamp.toISOString(),
         });
         this.metrics.events.inc({ result: 'aggregated' });
       }

@@ -1,4 +1,4 @@
-import { createLogger, KubeHttp } from '@guitars/shared';
+import { connect, createLogger } from '@guitars/shared';
 import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
 import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -22,16 +22,16 @@ async function kubectlLease(namespace: string): Promise<Lease> {
 }
 
 describe('LeaderElector', () => {
-  // The electors write over KubeHttp, as in the controller.
-  const http = new KubeHttp(cluster.adminConfig());
+  // The electors write through kube.leases, as in the controller.
+  const kube = connect(cluster.adminConfig());
   const electors: LeaderElector[] = [];
   afterEach(async () => {
     await Promise.all(electors.splice(0).map((e) => e.stop()));
   });
-  afterAll(() => http.close());
+  afterAll(() => kube.close());
 
   const elector = (namespace: string, identity: string, leaseDurationMs = 3000, now?: Now) => {
-    const e = new LeaderElector(http, silent, {
+    const e = new LeaderElector(kube.leases, silent, {
       namespace,
       name: 'test-lease',
       identity,

@@ -2,43 +2,16 @@ import {
   apiMessage,
   apiStatus,
   type ForbiddenReporter,
-  type KubeHttp,
+  type Lease,
+  type LeaseClient,
+  type LeaseSpec,
   type Logger,
-  resourcePath,
 } from '@guitars/shared';
 import type { Now } from './rate-limiter.js';
 
-/**
- * How the elector reaches the apiserver: shared's KubeHttp, a lean node:https client. Renewing
- * every retry period on every replica, through client-node's fetch path it would be the only
- * client-node call left in steady state, keeping undici's code and objects alive for it alone.
- * Failures are client-node's ApiException, which apiStatus and apiMessage read.
- */
-export type LeaseClient = Pick<KubeHttp, 'request'>;
-
-/**
- * The coordination.k8s.io/v1 Lease fields the elector reads and writes, as raw JSON (client-node's
- * V1Lease describes them, with Dates where this has strings). acquireTime and renewTime are
- * MicroTime: RFC 3339 with exactly 6 fractional digits, the layout the apiserver parses them with.
- */
-export interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-export interface Lease {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
-  spec?: LeaseSpec;
-}
-
-/** The REST path of coordination/v1 leases: one namespace's collection, or one lease. */
-const leasePath = (namespace: string, name?: string) =>
-  resourcePath('/apis/coordination.k8s.io/v1', 'leases', namespace, name);
+/** How the elector reaches the apiserver: kube.leases. */
+export type LeaseStore = Pick<LeaseClient, 'get' | 'create' | 'update'>;
+export type { Lease, LeaseSpec };
 
 /**
  * A MicroTime as the apiserver writes it (Go's RFC3339Micro, 2006-01-02T15:04:05.000000Z07:00):
@@ -101,7 +74,7 @@ export class LeaderElector {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly client: LeaseClient,
+    private readonly leases: LeaseStore,
     private readonly logger: Logger,
     private readonly options: LeaderElectionOptions,
   ) {
@@ -207,9 +180,7 @@ export class LeaderElector {
         acquireTime: microTime(now),
         leaseTransitions: 0,
       });
-      const created = await this.withDeadline(
-        this.client.request<Lease>({ method: 'POST', path: leasePath(namespace), body }),
-      );
+      const created = await this.withDeadline(this.leases.create(namespace, body));
       this.observe(created, now);
       this.allowed();
       return true;
@@ -282,12 +253,12 @@ export class LeaderElector {
 
   private read(): Promise<Lease> {
     const { namespace, name } = this.options;
-    return this.client.request<Lease>({ method: 'GET', path: leasePath(namespace, name) });
+    return this.leases.get(namespace, name);
   }
 
   private replace(body: Lease): Promise<Lease> {
     const { namespace, name } = this.options;
-    return this.client.request<Lease>({ method: 'PUT', path: leasePath(namespace, name), body });
+    return this.leases.update(namespace, name, body);
   }
 
   private observe(lease: Lease, now: number): void {

@@ -1,9 +1,9 @@
 import {
   apiMessage,
   apiStatus,
+  connect,
   ensureGuitarCrd,
   type Guitar,
-  KubeHttp,
   REVIEWED_BRAND_ANNOTATION,
 } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
@@ -72,8 +72,8 @@ describe('guitarPatcher, against the apiserver', () => {
     await createGuitars(kc, namespace, [{ name: 'strat', spec: { brand: 'fender', review: false } }]);
     const [created] = await listGuitars(kc, namespace);
     const version = created?.metadata.resourceVersion ?? '';
-    const client = new KubeHttp(kc);
-    const patch = guitarPatcher(client);
+    const kube = connect(kc);
+    const patch = guitarPatcher(kube.guitars);
 
     await expect(patch(namespace, 'strat', review(version, 'fender'))).resolves.toBeUndefined();
     const written = await getGuitar(kc, namespace, 'strat');
@@ -88,6 +88,6 @@ describe('guitarPatcher, against the apiserver', () => {
     expect(apiMessage(stale)).toMatch(/the object has been modified/);
     const gone = await patch(namespace, 'nothing', review('1', 'fender')).catch((err: unknown) => err);
     expect(apiStatus(gone)).toBe(404);
-    client.close();
+    kube.close();
   });
 });

@@ -1,4 +1,4 @@
-import { type Guitar, guitarPath, type KubeHttp, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
+import { type Guitar, type GuitarClient, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
 import type { Review } from './review-policy.js';
 
 /** The name the controller's writes carry in managedFields. */
@@ -44,17 +44,7 @@ export function isReviewed(guitar: Guitar, review: Review): boolean {
 /** Sends a review patch; the apiserver's answer (the whole guitar) is not needed: the informer brings it. */
 export type PatchGuitar = (namespace: string, name: string, patch: ReviewPatch) => Promise<void>;
 
-/**
- * Sends review patches through shared's KubeHttp: a lean node:https client, about a third of
- * client-node's CPU per request, which on a small node is the apiserver's CPU too.
- */
-export function guitarPatcher(client: Pick<KubeHttp, 'send'>): PatchGuitar {
-  return (namespace, name, patch) =>
-    client.send({
-      method: 'PATCH',
-      path: guitarPath(namespace, name),
-      query: { fieldManager: FIELD_MANAGER },
-      body: patch,
-      contentType: 'application/merge-patch+json',
-    });
+/** Sends review patches through kube.guitars, as the controller's field manager. */
+export function guitarPatcher(guitars: Pick<GuitarClient, 'patch'>): PatchGuitar {
+  return (namespace, name, patch) => guitars.patch(namespace, name, patch, { fieldManager: FIELD_MANAGER });
 }

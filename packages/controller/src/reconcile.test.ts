@@ -1,5 +1,5 @@
-import { createLogger, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
-import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
+import { createLogger, KubeApiError, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.js';
 import type { ReviewPatch } from './patch.js';
@@ -44,7 +44,7 @@ function setup(initial: KubernetesObject | undefined, patchError?: unknown) {
 }
 
 const apiError = (code: number) =>
-  new ApiException(code, 'failed', JSON.stringify({ message: `status ${code}` }), {});
+  new KubeApiError(code, JSON.stringify({ message: `status ${code}` }), { method: 'PATCH', path: '/g' });
 
 describe('reconcile', () => {
   it('reviews an unreviewed guitar in one patch and records an event', async () => {
@@ -100,7 +100,7 @@ describe('reconcile', () => {
 
   it('throws a conflict, so the key is retried against the fresh object', async () => {
     const t = setup(guitar({ brand: 'gibson' }), apiError(409));
-    await expect(t.reconcile('ns/g')).rejects.toThrow(ApiException);
+    await expect(t.reconcile('ns/g')).rejects.toThrow(KubeApiError);
   });
 
   it('takes a 404 on patch as a guitar deleted meanwhile', async () => {

@@ -1,24 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Cluster } from '@guitars/testenv';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { apiMessage, apiStatus } from './api-errors.js';
-import { CRD_MANIFEST_PATH, crdRevision, ensureGuitarCrd, guitarCrd } from './crd.js';
-import { CRD_NAME, GROUP, PLURAL, VERSION } from './guitar.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CRD_MANIFEST_PATH, crdRevision, guitarCrd } from './crd.js';
+import { API_VERSION, CRD_NAME, GROUP, type Guitar, KIND, VERSION } from './guitar.js';
+import { apiMessage, apiStatus, connect, ensureGuitarCrd } from './kube/index.js';
 
 const cluster = new Cluster(inject('testenv'));
 
+const kube = connect(cluster.adminConfig());
+afterAll(() => kube.close());
+
 function createGuitar(namespace: string, name: string, spec: unknown) {
-  return cluster
-    .adminConfig()
-    .makeApiClient(CustomObjectsApi)
-    .createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: PLURAL,
-      namespace,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Guitar', metadata: { name }, spec },
-    });
+  return kube.guitars.create({
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace },
+    spec: spec as Guitar['spec'],
+  });
 }
 
 describe('the Guitar CRD', () => {
@@ -36,10 +34,7 @@ describe('the Guitar CRD', () => {
 
   it('installs once: a second ensure changes nothing', async () => {
     expect(await ensureGuitarCrd(cluster.adminConfig())).toBe('unchanged');
-    const installed = await cluster
-      .adminConfig()
-      .makeApiClient(ApiextensionsV1Api)
-      .readCustomResourceDefinition({ name: CRD_NAME });
+    const installed = await kube.crds.get(CRD_NAME);
     expect(crdRevision(installed)).toBe(crdRevision(guitarCrd()));
   });
 

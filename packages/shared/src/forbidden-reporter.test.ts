@@ -1,8 +1,8 @@
-import { ApiException } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AppAccess } from './explain-forbidden.js';
 import { ForbiddenReporter } from './forbidden-reporter.js';
+import { KubeApiError } from './kube/errors.js';
 import type { Identity } from './who-am-i.js';
 
 const ACCESS: AppAccess = {
@@ -20,7 +20,7 @@ const ACCESS: AppAccess = {
 const USER = 'system:serviceaccount:guitarcenter:default';
 
 /** A 403 as the apiserver writes it. */
-function forbidden(verb: string, namespace?: string): ApiException<string> {
+function forbidden(verb: string, namespace?: string): KubeApiError {
   const where = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
   const message = `guitars.kool.karmalabs.local is forbidden: User "${USER}" cannot ${verb} resource "guitars" in API group "kool.karmalabs.local" ${where}`;
   const body = JSON.stringify({
@@ -31,7 +31,7 @@ function forbidden(verb: string, namespace?: string): ApiException<string> {
     details: { group: 'kool.karmalabs.local', kind: 'guitars' },
     code: 403,
   });
-  return new ApiException(403, `HTTP 403 for GET`, body, {});
+  return new KubeApiError(403, body, { method: 'GET', path: '/apis/kool.karmalabs.local/v1/guitars' });
 }
 
 /** `identity` null: the apiserver cannot say who we are. */
@@ -114,7 +114,7 @@ describe('ForbiddenReporter', () => {
 
   it('leaves any other error to the caller', async () => {
     const { reporter, lines } = setup();
-    expect(reporter.report('x', new ApiException(500, 'boom', '{}', {}))).toBe(false);
+    expect(reporter.report('x', new KubeApiError(500, '{}', { method: 'GET', path: '/x' }))).toBe(false);
     expect(reporter.report('x', new Error('ECONNREFUSED'))).toBe(false);
     await reporter.settled();
     expect(lines).toEqual([]);

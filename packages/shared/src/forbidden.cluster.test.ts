@@ -1,24 +1,20 @@
 import { Cluster } from '@guitars/testenv';
-import { ApiException } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureGuitarCrd } from './crd.js';
 import { parseForbidden } from './forbidden.js';
-import { guitarPath } from './guitar.js';
-import { KubeHttp } from './kube-http.js';
-import { resourcePath } from './resource-path.js';
+import { connect, ensureGuitarCrd, type Kube, KubeApiError } from './kube/index.js';
 
 const cluster = new Cluster(inject('testenv'));
 
 /** The apiserver's refusal of `request`, made as a ServiceAccount with no rights at all. */
-async function refusedAsNobody(namespace: string, request: (http: KubeHttp) => Promise<unknown>) {
+async function refusedAsNobody(namespace: string, request: (kube: Kube) => Promise<unknown>) {
   await cluster.ensureServiceAccount(namespace, 'nobody');
-  const http = new KubeHttp((await cluster.kubeconfigFor(namespace, 'nobody')).kc);
+  const kube = connect((await cluster.kubeconfigFor(namespace, 'nobody')).kc);
   try {
-    await request(http);
+    await request(kube);
   } catch (err) {
     return err;
   } finally {
-    http.close();
+    kube.close();
   }
   throw new Error('the request was allowed');
 }
@@ -31,9 +27,7 @@ describe('parseForbidden, on real refusals of a kube-apiserver', () => {
   });
 
   it('reads who, what verb, which resource and group, at the cluster scope', async () => {
-    const err = await refusedAsNobody(namespace, (http) =>
-      http.request({ method: 'GET', path: guitarPath() }),
-    );
+    const err = await refusedAsNobody(namespace, (kube) => kube.guitars.list({ limit: 1 }));
     expect(parseForbidden(err)).toEqual({
       user: `system:serviceaccount:${namespace}:nobody`,
       verb: 'list',
@@ -46,11 +40,8 @@ describe('parseForbidden, on real refusals of a kube-apiserver', () => {
   });
 
   it('reads the namespace and the name of a refused object, in the core group too', async () => {
-    const lease = await refusedAsNobody(namespace, (http) =>
-      http.request({
-        method: 'GET',
-        path: resourcePath('/apis/coordination.k8s.io/v1', 'leases', namespace, 'guitars-controller'),
-      }),
+    const lease = await refusedAsNobody(namespace, (kube) =>
+      kube.leases.get(namespace, 'guitars-controller'),
     );
     expect(parseForbidden(lease)).toMatchObject({
       verb: 'get',
@@ -59,23 +50,19 @@ describe('parseForbidden, on real refusals of a kube-apiserver', () => {
       name: 'guitars-controller',
       namespace,
     });
-    const event = await refusedAsNobody(namespace, (http) =>
-      http.request({
-        method: 'POST',
-        path: `/api/v1/namespaces/${namespace}/events`,
-        body: { metadata: { name: 'e' }, involvedObject: {} },
-      }),
+    const event = await refusedAsNobody(namespace, (kube) =>
+      kube.events.create(namespace, { metadata: { name: 'e' }, involvedObject: {} }),
     );
     expect(parseForbidden(event)).toMatchObject({ verb: 'create', resource: 'events', group: '', namespace });
   });
 
   it('reads a refused watch as the informer meets it', async () => {
     await cluster.ensureServiceAccount(namespace, 'nobody');
-    const http = new KubeHttp((await cluster.kubeconfigFor(namespace, 'nobody')).kc);
+    const kube = connect((await cluster.kubeconfigFor(namespace, 'nobody')).kc);
     const err = await new Promise<unknown>((resolve) => {
-      void http.watch(guitarPath(namespace), {}, () => {}, resolve);
+      void kube.guitars.select({ namespace }).watch({ resourceVersion: '0' }, () => {}, resolve);
     });
-    http.close();
+    kube.close();
     expect(parseForbidden(err)).toMatchObject({
       user: `system:serviceaccount:${namespace}:nobody`,
       verb: 'watch',
@@ -86,8 +73,10 @@ describe('parseForbidden, on real refusals of a kube-apiserver', () => {
 });
 
 describe('parseForbidden, on anything else', () => {
+  const request = { method: 'GET', path: '/apis/kool.karmalabs.local/v1/guitars' };
+
   it('is undefined for other statuses and for errors without one', () => {
-    expect(parseForbidden(new ApiException(404, 'not found', '{"code":404}', {}))).toBeUndefined();
+    expect(parseForbidden(new KubeApiError(404, '{"code":404}', request))).toBeUndefined();
     expect(parseForbidden(new Error('connect ECONNREFUSED'))).toBeUndefined();
     expect(parseForbidden(undefined)).toBeUndefined();
   });
@@ -99,7 +88,7 @@ describe('parseForbidden, on anything else', () => {
       message: 'denied by policy',
       details: { group: 'kool.karmalabs.local', kind: 'guitars', name: 'strat' },
     });
-    expect(parseForbidden(new ApiException(403, 'forbidden', body, {}))).toEqual({
+    expect(parseForbidden(new KubeApiError(403, body, request))).toEqual({
       user: undefined,
       verb: undefined,
       resource: 'guitars',
@@ -108,7 +97,7 @@ describe('parseForbidden, on anything else', () => {
       namespace: undefined,
       message: 'denied by policy',
     });
-    expect(parseForbidden(new ApiException(403, 'forbidden', '<html>no</html>', {}))).toMatchObject({
+    expect(parseForbidden(new KubeApiError(403, '<html>no</html>', request))).toMatchObject({
       resource: '',
       message: '<html>no</html>',
     });
@@ -117,7 +106,7 @@ describe('parseForbidden, on anything else', () => {
   it('unquotes a user name with quotes in it', () => {
     const message =
       'guitars.kool.karmalabs.local is forbidden: User "eve \\"the\\" admin" cannot delete resource "guitars" in API group "kool.karmalabs.local" in the namespace "shop"';
-    const err = new ApiException(403, 'forbidden', JSON.stringify({ message, code: 403 }), {});
+    const err = new KubeApiError(403, JSON.stringify({ message, code: 403 }), request);
     expect(parseForbidden(err)).toMatchObject({ user: 'eve "the" admin', verb: 'delete', namespace: 'shop' });
   });
 });

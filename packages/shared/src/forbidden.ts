@@ -1,5 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
-import { apiMessage, apiStatus } from './api-errors.js';
+import { apiMessage, apiStatus, KubeApiError, type KubeStatus } from './kube/errors.js';
 
 /** What the apiserver refused, read from its 403 answer. */
 export interface Refusal {
@@ -27,19 +26,14 @@ export interface Refusal {
 const FORBIDDEN =
   /User ("(?:[^"\\]|\\.)*") cannot (\S+) resource "([^"]*)" in API group "([^"]*)"(?: in the namespace "([^"]*)"| at the cluster scope)?/;
 
-interface StatusBody {
-  message?: unknown;
-  details?: { name?: unknown; group?: unknown; kind?: unknown };
-}
-
 /**
- * The refusal in a 403 from the apiserver (an ApiException, as KubeHttp and client-node throw),
- * or undefined for any other error. The Status's details give the resource, group and name; its
+ * The refusal in a 403 from the apiserver (a KubeApiError, as the transport throws), or undefined
+ * for any other error. The Status's details give the resource, group and name; its
  * message gives the user, the verb and the namespace.
  */
 export function parseForbidden(err: unknown): Refusal | undefined {
   if (apiStatus(err) !== 403) return undefined;
-  const status = statusBody(err);
+  const status: KubeStatus | undefined = err instanceof KubeApiError ? err.body : undefined;
   const message = apiMessage(err);
   const match = FORBIDDEN.exec(message);
   const details = status?.details ?? {};
@@ -53,20 +47,6 @@ export function parseForbidden(err: unknown): Refusal | undefined {
     namespace: match?.[5],
     message,
   };
-}
-
-function statusBody(err: unknown): StatusBody | undefined {
-  if (!(err instanceof ApiException)) return undefined;
-  const body: unknown = err.body;
-  if (typeof body === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(body);
-      return parsed && typeof parsed === 'object' ? (parsed as StatusBody) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return body && typeof body === 'object' ? (body as StatusBody) : undefined;
 }
 
 /** A Go %q string: JSON's escapes cover what a user name holds; anything else is kept as it is. */

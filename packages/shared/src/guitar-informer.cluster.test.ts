@@ -1,9 +1,9 @@
 import { Cluster, startControlPlane, waitFor } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { ensureGuitarCrd } from './crd.js';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
 import { GuitarInformer } from './guitar-informer.js';
+import { ensureGuitarCrd } from './kube/index.js';
 
 /** Creates guitars of one brand in a namespace, through client-node as any other client would. */
 function guitarCreator(kc: KubeConfig, namespace: string, brand: string) {

@@ -5,9 +5,9 @@ import {
   ListWatch,
   Watch,
 } from '@kubernetes/client-node';
-import { apiMessage, apiStatus } from './api-errors.js';
-import { guitarPath } from './guitar.js';
-import { KubeHttp } from './kube-http.js';
+import { apiMessage, apiStatus } from './kube/errors.js';
+import { KubeHttp } from './kube/http.js';
+import { guitarPath } from './kube/paths.js';
 
 export interface GuitarInformerOptions {
   /** Watch one namespace; all namespaces when absent. */

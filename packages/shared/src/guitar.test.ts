@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guitarKey, guitarPath, guitarProblem, isGuitar, splitKey } from './guitar.js';
-import { InvalidNameError } from './names.js';
+import { guitarKey, guitarProblem, isGuitar, splitKey } from './guitar.js';
 
 const meta = { name: 'strat', namespace: 'music' };
 
@@ -32,15 +31,5 @@ describe('keys', () => {
     const key = guitarKey({ metadata: meta });
     expect(key).toBe('music/strat');
     expect(splitKey(key)).toEqual(meta);
-  });
-});
-
-describe('guitarPath', () => {
-  it('names all guitars, one namespace’s, or one guitar, and refuses names no object can have', () => {
-    expect(guitarPath()).toBe('/apis/kool.karmalabs.local/v1/guitars');
-    expect(guitarPath('shop')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars');
-    expect(guitarPath('shop', 'strat')).toBe('/apis/kool.karmalabs.local/v1/namespaces/shop/guitars/strat');
-    expect(() => guitarPath('a/b', 'strat')).toThrow(InvalidNameError);
-    expect(() => guitarPath('shop', '.')).toThrow(InvalidNameError);
   });
 });

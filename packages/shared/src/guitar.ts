@@ -1,5 +1,4 @@
 import type { KubernetesListObject, KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
-import { resourcePath } from './resource-path.js';
 
 /** The Guitar API, as the original Python sample defined it. */
 export const GROUP = 'kool.karmalabs.local';
@@ -17,14 +16,6 @@ export const CRD_NAME = `${PLURAL}.${GROUP}`;
  * brand changed after its review is seen and reviewed again.
  */
 export const REVIEWED_BRAND_ANNOTATION = `${GROUP}/reviewed-brand`;
-
-/**
- * The REST path of guitars: all namespaces without arguments, one namespace's collection, or one
- * guitar. For clients that build requests themselves (the informer's watch, KubeHttp calls).
- */
-export function guitarPath(namespace?: string, name?: string): string {
-  return resourcePath(`/apis/${GROUP}/${VERSION}`, PLURAL, namespace, name);
-}
 
 export interface GuitarSpec {
   /** The guitar's maker, e.g. "fender". Required by the schema. */

@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeHttp } from './kube-http.js';
+import { connect, type Kube } from './kube/index.js';
 
 /** Who the apiserver takes this app for. */
 export interface Identity {
@@ -20,22 +20,20 @@ export function serviceAccountOf(username: string): { namespace: string; name: s
  * authenticated user by the default system:basic-user binding, as `kubectl auth whoami` uses it).
  * When that is not answered (an apiserver older than 1.28, or one that refuses it), reads the
  * `sub` claim of the bearer token, which for a ServiceAccount token is its user name. Undefined
- * when neither tells.
+ * when neither tells. Asks through `kube` when given (the app's connection), else a connection of its own.
  */
-export async function whoAmI(kc: KubeConfig): Promise<Identity | undefined> {
-  const http = new KubeHttp(kc);
+export async function whoAmI(
+  kc: KubeConfig,
+  kube?: Pick<Kube, 'accessReviews'>,
+): Promise<Identity | undefined> {
+  const own = kube ? undefined : connect(kc);
   try {
-    const review = await http.request<{ status?: { userInfo?: { username?: unknown } } }>({
-      method: 'POST',
-      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    });
-    const username = review?.status?.userInfo?.username;
-    if (typeof username === 'string' && username !== '') return { username, source: 'SelfSubjectReview' };
+    const username = await (kube ?? (own as Kube)).accessReviews.username();
+    if (username) return { username, source: 'SelfSubjectReview' };
   } catch {
     // Not answered: the token may still say.
   } finally {
-    http.close();
+    own?.close();
   }
   const subject = tokenSubject(await bearerToken(kc));
   return subject ? { username: subject, source: 'token' } : undefined;

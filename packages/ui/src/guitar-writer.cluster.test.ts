@@ -1,18 +1,27 @@
+import { connect, KubeApiError } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GuitarWriter, toHttpError } from './guitar-writer.js';
 import { prepareCluster } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
+const connections: Array<{ close(): void }> = [];
+afterAll(() => {
+  for (const kube of connections) kube.close();
+});
+/** A writer acting as `kc`'s user, over the door as start.ts builds it. */
+const writerAs = (kc: KubeConfig) => {
+  const kube = connect(kc);
+  connections.push(kube);
+  return new GuitarWriter(kube.guitars);
+};
 
 const apiError = (code: number, status: Record<string, unknown> = {}) =>
-  new ApiException(
-    code,
-    'failed',
-    JSON.stringify({ kind: 'Status', message: `apiserver says ${code}`, ...status }),
-    {},
-  );
+  new KubeApiError(code, JSON.stringify({ kind: 'Status', message: `apiserver says ${code}`, ...status }), {
+    method: 'POST',
+    path: '/apis/kool.karmalabs.local/v1/namespaces/music/guitars',
+  });
 const target = { namespace: 'music', name: 'strat' };
 
 describe('toHttpError', () => {
@@ -52,7 +61,7 @@ describe('GuitarWriter before any request', () => {
     contexts: [{ name: 'nowhere', cluster: 'nowhere', user: 'nobody' }],
     currentContext: 'nowhere',
   });
-  const writer = new GuitarWriter(nowhere);
+  const writer = writerAs(nowhere);
 
   it.each([
     ['namespace', '..', 'strat'],
@@ -92,7 +101,7 @@ describe('GuitarWriter against the apiserver', () => {
   });
 
   it('creates a guitar asking for a review, reads it, and deletes it', async () => {
-    const writer = new GuitarWriter(cluster.adminConfig());
+    const writer = writerAs(cluster.adminConfig());
     const created = await writer.create({ namespace: ns, name: 'strat', brand: 'fender' });
     expect(created).toMatchObject({
       metadata: { name: 'strat', namespace: ns },
@@ -106,7 +115,7 @@ describe('GuitarWriter against the apiserver', () => {
   it("reports RBAC's refusal with the apiserver's own words", async () => {
     await cluster.ensureServiceAccount(ns, 'nobody');
     const { kc } = await cluster.kubeconfigFor(ns, 'nobody');
-    const err = await new GuitarWriter(kc)
+    const err = await writerAs(kc)
       .create({ namespace: ns, name: 'strat', brand: 'fender' })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 403 });
@@ -119,7 +128,7 @@ describe('GuitarWriter against the apiserver', () => {
     await cluster.ensureServiceAccount(ns, 'visitor');
     const token = await cluster.tokenFor(ns, 'visitor');
     // The writer's own client may do anything; the user may do nothing.
-    const writer = new GuitarWriter(cluster.adminConfig());
+    const writer = writerAs(cluster.adminConfig());
     const actor = { user: `system:serviceaccount:${ns}:visitor`, token };
     for (const attempt of [
       () => writer.create({ namespace: ns, name: 'strat', brand: 'fender' }, actor),

@@ -3,12 +3,11 @@ import {
   apiMessage,
   apiStatus,
   type Guitar,
-  guitarPath,
+  type GuitarClient,
   InvalidNameError,
   KIND,
-  KubeHttp,
+  KubeApiError,
 } from '@guitars/shared';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { HttpError } from './http-error.js';
 import type { NewGuitar } from './validation.js';
 
@@ -22,17 +21,12 @@ export interface Actor {
 
 /**
  * The UI's write side: creates and deletes guitars through the apiserver (never through the cache),
- * and turns the apiserver's answers into the UI's HTTP answers. Its paths come from guitarPath, so
- * a namespace or name that is not one (".", "..", "a/b") is refused here before any request, even
- * if a route forgot to check it.
+ * and turns the apiserver's answers into the UI's HTTP answers. kube.guitars refuses a namespace
+ * or name that is not one (".", "..", "a/b") before any request, even if a route forgot to check
+ * it: a 400 naming the field.
  */
 export class GuitarWriter {
-  private readonly http: KubeHttp;
-
-  /** One KubeHttp (one connection pool) may be shared with the UI's other callers. */
-  constructor(source: KubeConfig | KubeHttp) {
-    this.http = source instanceof KubeHttp ? source : new KubeHttp(source);
-  }
+  constructor(private readonly guitars: Pick<GuitarClient, 'create' | 'delete' | 'get'>) {}
 
   async create(guitar: NewGuitar, actor?: Actor): Promise<Guitar> {
     const body: Guitar = {
@@ -43,18 +37,16 @@ export class GuitarWriter {
       spec: { brand: guitar.brand, review: false },
     };
     // The name travels in the body, where the apiserver checks it; the path holds the namespace.
-    const path = pathTo(guitar.namespace);
     try {
-      return await this.http.request<Guitar>({ method: 'POST', path, body, ...as(actor) });
+      return await this.guitars.create(body, as(actor));
     } catch (err) {
       throw toHttpError(err, guitar, 'create', actor);
     }
   }
 
   async delete(namespace: string, name: string, actor?: Actor): Promise<void> {
-    const path = pathTo(namespace, name);
     try {
-      await this.http.send({ method: 'DELETE', path, ...as(actor) });
+      await this.guitars.delete(namespace, name, as(actor));
     } catch (err) {
       throw toHttpError(err, { namespace, name }, 'delete', actor);
     }
@@ -62,32 +54,16 @@ export class GuitarWriter {
 
   /** A live read, for guitars outside the cached namespaces. */
   async get(namespace: string, name: string, actor?: Actor): Promise<unknown> {
-    const path = pathTo(namespace, name);
     try {
-      return await this.http.request<unknown>({ method: 'GET', path, ...as(actor) });
+      return await this.guitars.get(namespace, name, as(actor));
     } catch (err) {
       throw toHttpError(err, { namespace, name }, 'get', actor);
     }
-  }
-
-  /** Closes its connections to the apiserver, once no request is in flight. */
-  close(): void {
-    this.http.close();
   }
 }
 
 function as(actor: Actor | undefined): { bearerToken?: string } {
   return actor ? { bearerToken: actor.token } : {};
-}
-
-/** The REST path of a namespace's guitars or of one guitar; a 400 naming the field that is not valid. */
-function pathTo(namespace: string, name?: string): string {
-  try {
-    return guitarPath(namespace, name);
-  } catch (err) {
-    if (!(err instanceof InvalidNameError)) throw err;
-    throw new HttpError(400, err.message, { [err.field]: err.message });
-  }
 }
 
 /**
@@ -100,6 +76,7 @@ export function toHttpError(
   verb = 'change',
   actor?: Actor,
 ): HttpError {
+  if (err instanceof InvalidNameError) return new HttpError(400, err.message, { [err.field]: err.message });
   const status = apiStatus(err);
   const message = apiMessage(err);
   const what = `guitar "${target.name}" in namespace "${target.namespace}"`;
@@ -147,12 +124,6 @@ export function toHttpError(
 
 /** Status.details.kind of a 404: "namespaces" when the namespace, not the guitar, is missing. */
 function notFoundKind(err: unknown): string | undefined {
-  const body: unknown = (err as { body?: unknown }).body;
-  if (typeof body !== 'string') return undefined;
-  try {
-    const status = JSON.parse(body) as { details?: { kind?: unknown } };
-    return typeof status.details?.kind === 'string' ? status.details.kind : undefined;
-  } catch {
-    return undefined;
-  }
+  const kind: unknown = err instanceof KubeApiError ? err.body?.details?.kind : undefined;
+  return typeof kind === 'string' ? kind : undefined;
 }

@@ -1,11 +1,22 @@
-import { GROUP, PLURAL } from '@guitars/shared';
+import { connect, GROUP, PLURAL } from '@guitars/shared';
 import { Cluster, freePort } from '@guitars/testenv';
+import type { KubeConfig as Config } from '@kubernetes/client-node';
 import { KubeConfig } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decideNamespaceScope, inScope, watchedNamespace } from './namespace-scope.js';
 import { prepareCluster, uiServiceAccountConfig } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
+const connections: Array<{ close(): void }> = [];
+afterAll(() => {
+  for (const kube of connections) kube.close();
+});
+/** The scope `kc`'s user gets, asked through the door as start.ts asks it. */
+const scopeOf = (kc: Config, own: string) => {
+  const kube = connect(kc);
+  connections.push(kube);
+  return decideNamespaceScope(kube.accessReviews, own);
+};
 
 describe('decideNamespaceScope', () => {
   beforeAll(async () => {
@@ -13,7 +24,7 @@ describe('decideNamespaceScope', () => {
   });
 
   it('is cluster-wide for the UI ServiceAccount with k8s/base/ui-rbac.yaml', async () => {
-    expect(await decideNamespaceScope(await uiServiceAccountConfig(cluster), 'guitarcenter')).toEqual({
+    expect(await scopeOf(await uiServiceAccountConfig(cluster), 'guitarcenter')).toEqual({
       clusterWide: true,
     });
   });
@@ -37,7 +48,7 @@ describe('decideNamespaceScope', () => {
       `--serviceaccount=${ns}:lister`,
     ]);
     const { kc } = await cluster.kubeconfigFor(ns, 'lister');
-    expect(await decideNamespaceScope(kc, ns)).toEqual({
+    expect(await scopeOf(kc, ns)).toEqual({
       clusterWide: false,
       namespace: ns,
       reason: 'the UI may not watch guitars in all namespaces',
@@ -52,7 +63,7 @@ describe('decideNamespaceScope', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    await expect(decideNamespaceScope(kc, 'guitarcenter')).rejects.toThrow();
+    await expect(scopeOf(kc, 'guitarcenter')).rejects.toThrow();
   });
 });
 

@@ -1,5 +1,4 @@
-import { GROUP, PLURAL } from '@guitars/shared';
-import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { type AccessReviewClient, GROUP, PLURAL } from '@guitars/shared';
 
 /** Which guitars the UI lists: all of them, or those of one namespace when RBAC allows no more. */
 export type NamespaceScope =
@@ -11,14 +10,13 @@ export type NamespaceScope =
  * whether the UI may list and watch guitars in all namespaces; if not, the UI lists `own`
  * namespace only and says why. Errors (cluster unreachable) are thrown: the caller retries.
  */
-export async function decideNamespaceScope(kc: KubeConfig, own: string): Promise<NamespaceScope> {
-  const api = kc.makeApiClient(AuthorizationV1Api);
+export async function decideNamespaceScope(
+  accessReviews: Pick<AccessReviewClient, 'allowed'>,
+  own: string,
+): Promise<NamespaceScope> {
   const refused: string[] = [];
   for (const verb of ['list', 'watch']) {
-    const review = await api.createSelfSubjectAccessReview({
-      body: { spec: { resourceAttributes: { group: GROUP, resource: PLURAL, verb } } },
-    });
-    if (!review.status?.allowed) refused.push(verb);
+    if (!(await accessReviews.allowed({ group: GROUP, resource: PLURAL, verb }))) refused.push(verb);
   }
   if (refused.length === 0) return { clusterWide: true };
   return {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import {
+  connect,
   contextNamespace,
   describeWatchError,
   ForbiddenReporter,
   GuitarInformer,
-  KubeHttp,
   type Logger,
   whoAmI,
 } from '@guitars/shared';
@@ -46,12 +46,12 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
   const { kc, config, logger } = options;
   const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
   const store = new GuitarStore();
+  // The cluster: one connection pool for the scope check, the writes and the users' access reviews.
+  const kube = connect(kc);
   // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
-  const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc) });
+  const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc, kube) });
   store.explainWith(() => forbidden.problems());
-  // One connection pool for the writes and, in proxy mode, the users' access reviews.
-  const http = new KubeHttp(kc);
-  const writer = new GuitarWriter(http);
+  const writer = new GuitarWriter(kube.guitars);
   const proxied = config.auth.proxy !== undefined;
   const ui = await createServer(
     {
@@ -61,7 +61,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
       defaultNamespace,
       logger,
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(proxied ? { userNamespaces: new UserNamespaces(http) } : {}),
+      ...(proxied ? { userNamespaces: new UserNamespaces(kube.accessReviews) } : {}),
     },
     { port: config.port, host: options.host ?? config.host },
   );
@@ -97,7 +97,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     let wait = minBackoffMs;
     while (!stopped) {
       try {
-        const scope = await decideNamespaceScope(kc, defaultNamespace);
+        const scope = await decideNamespaceScope(kube.accessReviews, defaultNamespace);
         forbidden.clear(SCOPE_CHECK);
         return scope;
       } catch (err) {
@@ -135,7 +135,7 @@ export async function startUi(options: StartOptions): Promise<RunningUi> {
     close: async (timeoutMs?: number) => {
       stopped = true;
       await ui.close(timeoutMs);
-      writer.close();
+      kube.close();
       await informer?.stop();
     },
   };

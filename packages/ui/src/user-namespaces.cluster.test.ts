@@ -1,4 +1,4 @@
-import { KubeHttp } from '@guitars/shared';
+import { connect, type Kube } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, grantGuitars, prepareCluster } from './test-support/ui.js';
@@ -7,7 +7,7 @@ import { UserNamespaces } from './user-namespaces.js';
 const cluster = new Cluster(inject('testenv'));
 
 describe('UserNamespaces', () => {
-  let http: KubeHttp;
+  let kube: Kube;
   let nsA: string;
   let nsB: string;
   let token: string;
@@ -25,7 +25,7 @@ describe('UserNamespaces', () => {
     await cluster.kubectlOk(['delete', 'rolebinding', `guitar-lister-${sa}`, '-n', ns]);
     await eventually(
       'the revocation to reach RBAC',
-      async () => !(await new UserNamespaces(http).mayList(saToken, ns)),
+      async () => !(await new UserNamespaces(kube.accessReviews).mayList(saToken, ns)),
     );
   };
 
@@ -38,14 +38,14 @@ describe('UserNamespaces', () => {
     token = await cluster.tokenFor(nsA, 'carol');
     other = await cluster.tokenFor(nsA, 'dave');
     // The UI's own client: an admin here, to show the answers are the user's, not the client's.
-    http = new KubeHttp(cluster.adminConfig());
+    kube = connect(cluster.adminConfig());
   });
-  afterAll(() => http.close());
+  afterAll(() => kube.close());
 
   it("answers with the namespaces where the token's user may list guitars, and keeps the answer for its TTL", async () => {
     await grantList(nsA, 'carol');
     let now = 0;
-    const users = new UserNamespaces(http, { ttlMs: 30_000, clock: () => now });
+    const users = new UserNamespaces(kube.accessReviews, { ttlMs: 30_000, clock: () => now });
     expect(await users.visible(token, [nsA, nsB])).toEqual({ all: false, namespaces: new Set([nsA]) });
     await revoke(nsA, 'carol', token);
     // Within the TTL the kept answer serves; after it, RBAC is asked again.
@@ -57,7 +57,7 @@ describe('UserNamespaces', () => {
 
   it('forgets the least recently seen user past maxUsers', async () => {
     await grantList(nsA, 'carol');
-    const users = new UserNamespaces(http, { maxUsers: 1 });
+    const users = new UserNamespaces(kube.accessReviews, { maxUsers: 1 });
     expect((await users.visible(token, [nsA])).all === false).toBe(true);
     expect(await users.visible(token, [nsA])).toEqual({ all: false, namespaces: new Set([nsA]) });
     await revoke(nsA, 'carol', token);
@@ -67,7 +67,7 @@ describe('UserNamespaces', () => {
   });
 
   it('says a token the apiserver does not accept has expired (401)', async () => {
-    const users = new UserNamespaces(http);
+    const users = new UserNamespaces(kube.accessReviews);
     await expect(users.visible('not-a-token', [nsA])).rejects.toMatchObject({ status: 401 });
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { apiStatus, GROUP, type KubeHttp, PLURAL } from '@guitars/shared';
+import { type AccessReviewClient, apiStatus, GROUP, PLURAL } from '@guitars/shared';
 import { HttpError } from './http-error.js';
 
 /** The namespaces whose guitars a user may see: all, or these. */
@@ -35,7 +35,7 @@ export class UserNamespaces {
   private readonly clock: () => number;
 
   constructor(
-    private readonly http: KubeHttp,
+    private readonly accessReviews: Pick<AccessReviewClient, 'allowed'>,
     options: UserNamespacesOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 30_000;
@@ -61,21 +61,11 @@ export class UserNamespaces {
 
   /** True when the user may see guitars of `namespace`. */
   async mayList(token: string, namespace: string | undefined): Promise<boolean> {
-    type Review = { status?: { allowed?: boolean } };
     try {
-      const review = await this.http.request<Review>({
-        method: 'POST',
-        path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SelfSubjectAccessReview',
-          spec: {
-            resourceAttributes: { group: GROUP, resource: PLURAL, verb: 'list', namespace: namespace ?? '' },
-          },
-        },
-        bearerToken: token,
-      });
-      return review.status?.allowed === true;
+      return await this.accessReviews.allowed(
+        { group: GROUP, resource: PLURAL, verb: 'list', namespace: namespace ?? '' },
+        { bearerToken: token },
+      );
     } catch (err) {
       if (apiStatus(err) === 401)
         throw new HttpError(401, 'Your sign-in has expired: sign out and sign in again.');

@@ -5,6 +5,7 @@ import {
   apiMessage,
   apiStatus,
   CRD_REVISION_ANNOTATION,
+  connect,
   ensureGuitarCrd,
   GROUP,
   guitarCrd,
@@ -13,7 +14,7 @@ import {
   VERSION,
 } from '@guitars/shared';
 import { Cluster, type ControlPlane, startControlPlane } from '@guitars/testenv';
-import { ApiextensionsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunningUi } from '../start.js';
 import { rawRequest } from '../test-support/raw-http.js';
@@ -201,7 +202,8 @@ describe('guitars stored before the pattern stay readable (a control plane of it
     if (!brandSchema?.pattern) throw new Error('the CRD has no pattern on spec.brand');
     delete brandSchema.pattern;
     old.metadata = { ...old.metadata, annotations: { [CRD_REVISION_ANNOTATION]: '1' } };
-    await admin.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: old });
+    const kube = connect(admin);
+    await kube.crds.create(old).finally(() => kube.close());
     await plane.ensureNamespace(ns);
     await createWhenServed(plane, ns, 'nul', 'fen\u0000der');
     await createGuitar(admin, ns, 'newline', { brand: 'gibson\n<b>x</b>' });

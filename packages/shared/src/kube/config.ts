@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { PooledKubeConfig } from './pooled-kube-config.js';
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -34,8 +33,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): {
   source: KubeConfigSource;
 } {
   const env = options.env ?? process.env;
-  // One connection pool for all requests, not a TLS handshake per request (see PooledKubeConfig).
-  const kc = new PooledKubeConfig();
+  const kc = new KubeConfig();
   const tried: string[] = [];
 
   if (env.KUBERNETES_SERVICE_HOST) {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { Cluster, waitFor } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
-import { apiMessage, apiStatus } from './api-errors.js';
-import { KubeHttp, type KubeHttpRequest } from './kube-http.js';
+import { apiMessage, apiStatus } from './errors.js';
+import { KubeHttp, type KubeHttpRequest } from './http.js';
 
 const cluster = new Cluster(inject('testenv'));
 
@@ -56,7 +56,7 @@ describe('KubeHttp', () => {
     }
   });
 
-  it('throws the apiserver’s answer as an ApiException: status and message, for 404 and 409, from request and send', async () => {
+  it('throws the apiserver’s answer as a KubeApiError: status and message, for 404 and 409, from request and send', async () => {
     const namespace = await cluster.createNamespace('kube-http');
     const client = new KubeHttp(cluster.adminConfig());
     const path = `/api/v1/namespaces/${namespace}/configmaps`;

@@ -1,7 +1,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from './errors.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -20,40 +21,27 @@ export interface KubeHttpRequest {
   bearerToken?: string;
 }
 
+/** Whom a request acts as: a signed-in user's bearer token, else the kubeconfig's user. */
+export type RequestAs = Pick<KubeHttpRequest, 'bearerToken'>;
+
 /** One event of a watch stream: its type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR), its object. */
 export type WatchCallback = (type: string, object: unknown, event: unknown) => void;
 
 /**
- * How long one reading of the kubeconfig's credentials serves requests. client-node's
- * applyToHTTPSOptions reads a CA or certificate file (in a pod: the ServiceAccount CA) and decodes
- * the embedded ones on every call; client-go loads them once and re-reads a token file every
- * minute. A 401 drops the reading at once, so that an expired exec-plugin token is replaced by
- * the next request (client-node itself re-reads a token file once a minute).
+ * How long one reading of the kubeconfig's credentials serves requests: reading them costs file
+ * reads and decoding per call. A 401 drops the reading, so an expired token is replaced at once.
  */
 const CREDENTIALS_TTL_MS = 10_000;
 /** Per-request limit, so that a request lost in a broken connection cannot hold a worker forever. */
 const REQUEST_TIMEOUT_MS = 60_000;
-/**
- * A watch silent for this long is given up with a TimeoutError, so that a connection that died
- * without a word is noticed. client-node's Watch does the same, and its ListWatch watches again at
- * once after a TimeoutError.
- */
+/** A watch silent for this long is given up (TimeoutError): a connection may die without a word. */
 const WATCH_IDLE_TIMEOUT_MS = 30_000;
 
 /**
- * A lean client for the hot paths (the controller's review patch and events, every informer's list
- * and watch): JSON over node:https with a keep-alive agent (one connection pool) per KubeHttp.
- *
- * Why not client-node's generated API for them: on the 2-core bench machine its request path
- * (undici fetch with WHATWG streams, a cloned request, HTTP/2 stream setup, a new Agent built per
- * request) cost 0.73-0.93 ms of CPU and ~100 KB of garbage per patch; this costs 0.23-0.37 ms, and
- * the CPU it saves goes to the apiserver (docs/performance-analysis.md). Credentials still come
- * from client-node: KubeConfig.applyToHTTPSOptions applies the CA, client certificate, token, exec
- * or auth-provider plugin, and basic auth, as its own WebSocket calls do; one reading serves 10 s
- * of requests, and a 401 asks for a new one.
- * Failures are thrown as client-node's ApiException, so apiStatus and apiMessage read them alike.
- * A kubeconfig `proxy-url` is honoured with the proxy agent (HTTP(S) or SOCKS) that client-node's
- * applyToHTTPSOptions hands out for such a cluster.
+ * The one HTTP stack of a process: JSON over node:https with one keep-alive pool, a third of
+ * client-node's CPU per request (docs/performance-analysis.md, "The transport (kube/http.ts)").
+ * Credentials (CA, client certificate, token, exec or auth-provider plugin, proxy-url) come from
+ * client-node's KubeConfig.applyToHTTPSOptions. Refusals are thrown as KubeApiError.
  */
 export class KubeHttp {
   private readonly server: URL;
@@ -83,8 +71,7 @@ export class KubeHttp {
 
   /**
    * A write whose answer is not needed (a review patch, an event): it succeeds or throws as
-   * request() does, but a 2xx body is read and dropped, not copied, decoded or parsed. The object
-   * a patch returns is the whole guitar; parsing it cost ~25 us of the controller's CPU per review.
+   * request() does, but a 2xx body is dropped unparsed (a patch returns the whole object).
    */
   send(req: KubeHttpRequest): Promise<void> {
     return this.exchange(req, drain);
@@ -105,7 +92,7 @@ export class KubeHttp {
           status >= 200 && status < 300
             ? read(res)
             : bodyOf(res).then((text) => {
-                throw refusal(res, `${req.method} ${req.path}`, text);
+                throw refusal(res, req.method, req.path, text);
               });
         answer.then(resolve, reject);
       });
@@ -118,14 +105,11 @@ export class KubeHttp {
   }
 
   /**
-   * Watches a collection from `query.resourceVersion`, with client-node's Watch.watch contract (its
-   * ListWatch drives this): `callback` for each event of the stream; `done` exactly once, with null
-   * when the apiserver ended the stream or the returned controller aborted it, an ApiException when
-   * the apiserver refused the watch, an Error named TimeoutError after 30 s without a byte, any
-   * other Error when the connection failed or a line was not JSON. The promise settles once the
-   * apiserver has answered (or could not be reached). After an error the caller
-   * watches again from the last resourceVersion it saw, so no event is skipped. Per event this
-   * costs a JSON.parse and little else: no fetch, no web streams, no readline.
+   * Watches a collection from `query.resourceVersion`: `callback` for each event; `done` exactly
+   * once, with null when the stream ended or the returned controller aborted it, a KubeApiError
+   * when the apiserver refused the watch, an Error named TimeoutError after 30 s without a byte,
+   * another Error when the connection failed or a line was not JSON. The promise settles once the
+   * apiserver has answered (or could not be reached). client-node's Watch.watch contract.
    */
   async watch(
     path: string,
@@ -139,8 +123,7 @@ export class KubeHttp {
     const options = await this.options({ method: 'GET', path, query: params }, undefined);
     const controller = new AbortController();
     let finished = false;
-    // Like client-node's, the returned promise settles once the apiserver has answered: accepted
-    // (200), or refused or unreachable (done already called).
+    // Settles once the apiserver has answered: accepted (200), or refused or unreachable (done called).
     let answered = () => {};
     const answer = new Promise<void>((resolve) => {
       answered = resolve;
@@ -165,7 +148,7 @@ export class KubeHttp {
       if (res.statusCode !== 200) {
         if (res.statusCode === 401) this.credentials = undefined;
         // The refusal is a Status object: read it whole, for its message.
-        bodyOf(res).then((text) => finish(refusal(res, `watch ${path}`, text)), finish);
+        bodyOf(res).then((text) => finish(refusal(res, 'GET', path, text)), finish);
         return;
       }
       answered();
@@ -297,16 +280,7 @@ function drain(res: http.IncomingMessage): Promise<void> {
   });
 }
 
-/** The apiserver's refusal (a Status object in `text`) as client-node's ApiException. */
-function refusal(res: http.IncomingMessage, what: string, text: string): ApiException<string> {
-  const status = res.statusCode ?? 0;
-  return new ApiException(status, `HTTP ${status} for ${what}`, text, flat(res));
-}
-
-function flat(res: http.IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(res.headers)) {
-    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
+/** The apiserver's refusal (a Status object in `text`). */
+function refusal(res: http.IncomingMessage, method: string, path: string, text: string): KubeApiError {
+  return new KubeApiError(res.statusCode ?? 0, text, { method, path });
 }
