@@ -16,7 +16,7 @@ import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guitarPatcher } from './patch.js';
-import { close, createProbesServer, listen } from './probes-server.js';
+import { close, createProbesServer, listen } from './probes.js';
 import { defaultControllerRateLimiter } from './rate-limiter.js';
 import { reconciler } from './reconcile.js';
 import { type ReviewPolicy, reviewer } from './review-policy.js';

@@ -2,8 +2,8 @@
 // First: V8's heap settings must be in place before anything allocates.
 import '@guitars/shared/small-heap';
 import { createLogger, loadKubeConfig } from '@guitars/shared';
+import { startUiApp } from './app.js';
 import { loadConfig } from './config.js';
-import { startUi } from './start.js';
 
 /** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
 const logger = createLogger('guitars-ui');
@@ -17,7 +17,7 @@ try {
       'UI_COOKIE_SECRET is not set: using a random one (forms must be posted to the pod that served them)',
     );
   }
-  const ui = await startUi({ kc, config, logger });
+  const ui = await startUiApp({ kc, config, logger });
 
   let exiting = false;
   const shutdown = async (signal: string) => {

@@ -34,7 +34,7 @@ export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Everything the app needs from outside; tests pass their own. */
-export interface AppDeps {
+export interface ServerDeps {
   config: UiConfig;
   /** The informer-backed cache the pages and the API read. */
   store: GuitarStore;
@@ -65,7 +65,7 @@ export interface AppContext {
   visibleTo(req: Request): Promise<ReadonlySet<string> | undefined>;
 }
 
-export interface UiApp {
+export interface UiHttpApp {
   app: Express;
   sse: SseHub;
   metrics: Metrics;
@@ -73,7 +73,7 @@ export interface UiApp {
   beginShutdown(): void;
 }
 
-export function createApp(deps: AppDeps): UiApp {
+export function createApp(deps: ServerDeps): UiHttpApp {
   const { config, store, logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
   const proxy = config.auth.proxy;
@@ -203,7 +203,7 @@ export function createApp(deps: AppDeps): UiApp {
   };
 }
 
-export interface UiServer extends UiApp {
+export interface UiServer extends UiHttpApp {
   server: Server;
   /** http://host:port, with the port actually bound (tests listen on port 0). */
   url: string;
@@ -216,7 +216,7 @@ export interface UiServer extends UiApp {
 
 /** The app, listening. */
 export async function createServer(
-  deps: AppDeps,
+  deps: ServerDeps,
   listen: { port: number; host?: string },
 ): Promise<UiServer> {
   const ui = createApp(deps);

@@ -1,9 +1,9 @@
 import { Cluster } from '@guitars/testenv';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { UiApp } from './app.js';
 import { GuitarStore } from './guitar-store.js';
 import { SseHub } from './sse.js';
-import type { RunningUi } from './start.js';
 import { FakeSource, guitar } from './test-support/fake-source.js';
 import { serve } from './test-support/tiny-app.js';
 import { createGuitar, deleteGuitar, eventually, prepareCluster, startTestUi } from './test-support/ui.js';
@@ -41,7 +41,7 @@ async function openStream(url: string) {
 }
 
 describe('live updates from the cluster', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let ns: string;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.js';
-import { close, createProbesServer, listen } from './probes-server.js';
+import { close, createProbesServer, listen } from './probes.js';
 
 describe('the probes server', () => {
   let server: Server | undefined;

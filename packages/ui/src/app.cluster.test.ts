@@ -3,8 +3,8 @@ import { Cluster, type ControlPlane, freePort, startControlPlane } from '@guitar
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startUiApp, type UiApp } from './app.js';
 import { loadConfig } from './config.js';
-import { type RunningUi, startUi } from './start.js';
 import {
   createGuitar,
   eventually,
@@ -29,7 +29,7 @@ function unreachableConfig(port: number): KubeConfig {
 }
 
 describe('when the cluster cannot be reached', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let client: TestClient;
 
   beforeAll(async () => {
@@ -75,7 +75,7 @@ describe('when the cluster cannot be reached', () => {
 
 describe('when the apiserver goes away and comes back', () => {
   let plane: ControlPlane;
-  let ui: RunningUi;
+  let ui: UiApp;
 
   beforeAll(async () => {
     plane = await startControlPlane({ log: () => {} });
@@ -114,7 +114,7 @@ describe('when the apiserver goes away and comes back', () => {
 });
 
 describe('with RBAC for its own namespace only', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let client: TestClient;
   let own: string;
   let other: string;
@@ -203,7 +203,7 @@ describe('with RBAC for its own namespace only', () => {
 describe("on a ServiceAccount without rights (what oc new-app leaves: the namespace's default)", () => {
   const DEFAULT_SA = 'system:serviceaccount:guitarcenter:default';
   const lines: Array<Record<string, unknown>> = [];
-  let ui: RunningUi;
+  let ui: UiApp;
   let client: TestClient;
   const refusals = () => lines.filter((l) => l.level === 50 && l.status === 403);
 
@@ -213,7 +213,7 @@ describe("on a ServiceAccount without rights (what oc new-app leaves: the namesp
     await cluster.ensureServiceAccount('guitarcenter', 'default');
     // In-cluster mode with the default ServiceAccount's token, as the pod would run.
     const { root, env } = await cluster.inClusterRoot('guitarcenter', 'default');
-    ui = await startUi({
+    ui = await startUiApp({
       kc: loadKubeConfig({ env, inClusterRoot: root }).kc,
       config: loadConfig({ PORT: '0' }),
       logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),

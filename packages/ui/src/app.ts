@@ -21,7 +21,7 @@ import { UserNamespaces } from './user-namespaces.js';
 const LIST_WATCH = 'guitar list/watch';
 const SCOPE_CHECK = 'namespace scope check';
 
-export interface StartOptions {
+export interface UiAppDeps {
   kc: KubeConfig;
   config: UiConfig;
   logger: Logger;
@@ -33,7 +33,7 @@ export interface StartOptions {
   maxBackoffMs?: number;
 }
 
-export interface RunningUi extends UiServer {
+export interface UiApp extends UiServer {
   store: GuitarStore;
   defaultNamespace: string;
 }
@@ -42,7 +42,7 @@ export interface RunningUi extends UiServer {
  * Wires the UI and starts it: listens at once (so /healthz answers while the cluster is away),
  * then decides which namespaces it may list, and fills the cache. /readyz turns 200 once synced.
  */
-export async function startUi(options: StartOptions): Promise<RunningUi> {
+export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
   const { kc, config, logger } = options;
   const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
   const store = new GuitarStore();
