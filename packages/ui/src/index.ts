@@ -3,13 +3,18 @@
 import '@guitars/shared/small-heap';
 import { createLogger, loadKubeConfig } from '@guitars/shared';
 import { startUiApp } from './app.js';
-import { loadConfig } from './config.js';
+import { helpText, parseConfig } from './config.js';
 
 /** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
 const logger = createLogger('guitars-ui');
 
 try {
-  const config = loadConfig();
+  const parsed = parseConfig(process.argv.slice(2), process.env);
+  if (parsed.help) {
+    process.stdout.write(`${helpText()}\n`);
+    process.exit(0);
+  }
+  const { config } = parsed;
   const { kc, source } = loadKubeConfig();
   logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
   if (config.cookieSecretGenerated) {
