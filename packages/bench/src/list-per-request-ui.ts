@@ -2,16 +2,24 @@
 // cluster-wide LIST on every request instead of the informer cache. Run as its own process by
 // the benchmark, like the real UI.
 
-import { createLogger, GROUP, type InformerEvent, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
+import {
+  createLogger,
+  GROUP,
+  type GuitarCache,
+  type InformerEvent,
+  loadKubeConfig,
+  PLURAL,
+  VERSION,
+} from '@guitars/shared';
 import { loadConfig } from '@guitars/ui/dist/config.js';
-import { type GuitarSource, GuitarStore } from '@guitars/ui/dist/guitar-store.js';
+import { GuitarStore } from '@guitars/ui/dist/guitar-store.js';
 import { GuitarWriter } from '@guitars/ui/dist/guitar-writer.js';
 import { createApp } from '@guitars/ui/dist/server.js';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import express from 'express';
 
-/** A GuitarSource refreshed by a LIST whenever asked: no watch, no cache between requests. */
-class ListPerRequestSource implements GuitarSource {
+/** A GuitarCache refreshed by a LIST whenever asked: no watch, no cache between requests. */
+class ListPerRequestSource implements GuitarCache {
   private objects = new Map<string, KubernetesObject>();
   private readonly handlers: Record<InformerEvent, Array<(obj: KubernetesObject) => void>> = {
     add: [],
@@ -41,7 +49,7 @@ class ListPerRequestSource implements GuitarSource {
   }
 
   start = () => this.refresh();
-  stop = async () => {};
+  get = (namespace: string, name: string) => this.objects.get(`${namespace}/${name}`);
   hasSynced = () => true;
   onSyncChange() {}
   on(event: InformerEvent, handler: (obj: KubernetesObject) => void) {

@@ -111,7 +111,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     busy: () => queue.len() > 0 || queue.inFlight() > 0,
   });
   const controller = new Controller({
-    source: informer,
+    cache: informer,
     queue,
     reconcile: reconciler({
       get: (namespace, name) => informer.get(namespace, name),

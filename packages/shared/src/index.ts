@@ -6,6 +6,7 @@ export * from './explain-forbidden.js';
 export * from './forbidden.js';
 export * from './forbidden-reporter.js';
 export * from './guitar.js';
+export * from './guitar-cache.js';
 export * from './guitar-informer.js';
 export * from './kube-client.js';
 export * from './kube-http.js';

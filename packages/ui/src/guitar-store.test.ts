@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GuitarStore, type StoreChange } from './guitar-store.js';
-import { FakeSource, guitar } from './test-support/fake-source.js';
+import { FakeCache, guitar } from './test-support/fake-cache.js';
 
-function storeWith(...objects: ReturnType<typeof guitar>[]): { store: GuitarStore; source: FakeSource } {
-  const source = new FakeSource();
+function storeWith(...objects: ReturnType<typeof guitar>[]): { store: GuitarStore; source: FakeCache } {
+  const source = new FakeCache();
   const store = new GuitarStore();
   store.attach(source, { clusterWide: true });
   for (const obj of objects) source.put(obj);
@@ -200,7 +200,7 @@ describe('GuitarStore', () => {
   });
 
   it('settles a write as soon as the cache shows it, and at once for namespaces it does not cache', async () => {
-    const source = new FakeSource();
+    const source = new FakeCache();
     const store = new GuitarStore();
     store.attach(source, { clusterWide: false, namespace: 'mine', reason: 'r' });
     source.setSynced(true);

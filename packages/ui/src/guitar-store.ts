@@ -1,17 +1,7 @@
-import { guitarKey, type InformerEvent, normalizeBrand } from '@guitars/shared';
+import { type GuitarCache, guitarKey, normalizeBrand } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type GuitarRow, rowFromObject } from './guitar-row.js';
 import { inScope, type NamespaceScope } from './namespace-scope.js';
-
-/** What the store needs from a cache of guitars; GuitarInformer from @guitars/shared is one. */
-export interface GuitarSource {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  hasSynced(): boolean;
-  on(event: InformerEvent, handler: (obj: KubernetesObject) => void): void;
-  onSyncChange(handler: (synced: boolean) => void): void;
-  list(): ReadonlyArray<KubernetesObject>;
-}
 
 export interface GuitarQuery {
   namespace?: string | undefined;
@@ -62,12 +52,12 @@ export class GuitarStore {
   private readonly namespaceCounts = new Map<string, number>();
   private suggestions: { brands: string[]; namespaces: string[] } | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
-  private source: GuitarSource | undefined;
+  private source: GuitarCache | undefined;
   private currentScope: NamespaceScope | undefined;
   private problems: () => string[] = () => [];
 
   /** Starts following a source (once the UI knows its scope). */
-  attach(source: GuitarSource, scope: NamespaceScope): void {
+  attach(source: GuitarCache, scope: NamespaceScope): void {
     this.source = source;
     this.currentScope = scope;
     source.on('add', (obj) => this.upsert(obj));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GuitarStore } from './guitar-store.js';
 import { guitarPath, listFilters, listFragment } from './list-view.js';
-import { FakeSource, guitar } from './test-support/fake-source.js';
+import { FakeCache, guitar } from './test-support/fake-cache.js';
 
 describe('listFilters', () => {
   it('reads the query leniently: a bad page is page 1, arrays are ignored', () => {
@@ -16,7 +16,7 @@ describe('listFilters', () => {
 });
 
 describe('listFragment', () => {
-  const source = new FakeSource();
+  const source = new FakeCache();
   const store = new GuitarStore();
   store.attach(source, { clusterWide: false, namespace: 'a b', reason: 'r' });
   for (let i = 0; i < 120; i++)

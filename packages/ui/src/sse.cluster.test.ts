@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from './app.js';
 import { GuitarStore } from './guitar-store.js';
 import { SseHub } from './sse.js';
-import { FakeSource, guitar } from './test-support/fake-source.js';
+import { FakeCache, guitar } from './test-support/fake-cache.js';
 import { serve } from './test-support/tiny-app.js';
 import { createGuitar, deleteGuitar, eventually, prepareCluster, startTestUi } from './test-support/ui.js';
 
@@ -82,7 +82,7 @@ describe('live updates from the cluster', () => {
 });
 
 describe('SseHub', () => {
-  const source = new FakeSource();
+  const source = new FakeCache();
   const store = new GuitarStore();
   store.attach(source, { clusterWide: true });
   source.setSynced(true);
@@ -121,7 +121,7 @@ describe('SseHub', () => {
 
 describe('SseHub, per client', () => {
   const store = new GuitarStore();
-  store.attach(new FakeSource(), { clusterWide: true });
+  store.attach(new FakeCache(), { clusterWide: true });
   const hub = new SseHub(store, { maxClients: 5, maxPerClient: 2 });
   let url: string;
 
@@ -165,7 +165,7 @@ describe('SseHub, per client', () => {
 });
 
 describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
-  const source = new FakeSource();
+  const source = new FakeCache();
   const store = new GuitarStore();
   store.attach(source, { clusterWide: true });
   source.setSynced(true);

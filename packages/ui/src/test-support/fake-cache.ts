@@ -1,9 +1,8 @@
-import { API_VERSION, guitarKey, type InformerEvent, KIND } from '@guitars/shared';
+import { API_VERSION, type GuitarCache, guitarKey, type InformerEvent, KIND } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { GuitarSource } from '../guitar-store.js';
 
-/** An in-memory GuitarSource: tests push events as an informer would. */
-export class FakeSource implements GuitarSource {
+/** An in-memory GuitarCache: tests push events as an informer would. */
+export class FakeCache implements GuitarCache {
   private readonly objects = new Map<string, KubernetesObject>();
   private readonly handlers: Record<InformerEvent, Array<(obj: KubernetesObject) => void>> = {
     add: [],
@@ -13,8 +12,6 @@ export class FakeSource implements GuitarSource {
   private readonly syncHandlers: Array<(synced: boolean) => void> = [];
   private synced = false;
 
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
   hasSynced(): boolean {
     return this.synced;
   }
@@ -23,6 +20,9 @@ export class FakeSource implements GuitarSource {
   }
   onSyncChange(handler: (synced: boolean) => void): void {
     this.syncHandlers.push(handler);
+  }
+  get(namespace: string, name: string): KubernetesObject | undefined {
+    return this.objects.get(`${namespace}/${name}`);
   }
   list(): ReadonlyArray<KubernetesObject> {
     return [...this.objects.values()];
