@@ -14,5 +14,6 @@ export * from './logger.js';
 export * from './malloc-env.js';
 export * from './names.js';
 export * from './pooled-kube-config.js';
+export * from './probes.js';
 export * from './resource-path.js';
 export * from './who-am-i.js';

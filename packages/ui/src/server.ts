@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probesHandler } from '@guitars/shared';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
 import express, { type Express, type Request, type RequestHandler } from 'express';
@@ -19,7 +20,7 @@ import { gracefulClose } from './graceful-close.js';
 import type { GuitarStore } from './guitar-store.js';
 import type { Actor, GuitarWriter } from './guitar-writer.js';
 import { HttpError } from './http-error.js';
-import { Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
@@ -75,7 +76,7 @@ export interface UiHttpApp {
 
 export function createApp(deps: ServerDeps): UiHttpApp {
   const { config, store, logger } = deps;
-  const metrics = deps.metrics ?? new Metrics();
+  const metrics = deps.metrics ?? createMetrics();
   const proxy = config.auth.proxy;
   if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
   const sse = new SseHub(store, { typeOnly: proxy !== undefined });
@@ -132,25 +133,18 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
+  const probes = probesHandler({
+    ready: () => !shuttingDown && store.synced(),
+    problems: () => (shuttingDown ? ['shutting down'] : store.syncProblems()),
+    registry: metrics.registry,
   });
-  app.get('/readyz', (_req, res) => {
-    const ready = !shuttingDown && store.synced();
-    const why = store.syncProblems().join('\n') || 'the guitar cache has not synced';
-    res
-      .status(ready ? 200 : 503)
-      .type('text/plain')
-      .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : `${why}\n`);
-  });
+  app.get('/healthz', probes);
+  app.get('/readyz', probes);
 
   const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
   if (auth) app.use(auth);
 
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.render();
-    res.type(contentType).send(body);
-  });
+  app.get('/metrics', probes);
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
   app.get('/events', sse.handler);
 
