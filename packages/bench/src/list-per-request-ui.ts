@@ -11,10 +11,10 @@ import {
   PLURAL,
   VERSION,
 } from '@guitars/shared';
-import { loadConfig } from '@guitars/ui/dist/config.js';
-import { GuitarStore } from '@guitars/ui/dist/guitar-store.js';
-import { GuitarWriter } from '@guitars/ui/dist/guitar-writer.js';
-import { createApp } from '@guitars/ui/dist/server.js';
+import { loadConfig } from '@guitars/ui/config';
+import { GuitarStore } from '@guitars/ui/guitar-store';
+import { GuitarWriter } from '@guitars/ui/guitar-writer';
+import { createApp } from '@guitars/ui/server';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import express from 'express';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GuitarStore } from './guitar-store.js';
-import { guitarPath, listFilters, listFragment } from './list-view.js';
+import { guitarHref, listFilters, listFragment } from './list-view.js';
 import { FakeCache, guitar } from './test-support/fake-cache.js';
 
 describe('listFilters', () => {
@@ -64,6 +64,6 @@ describe('listFragment', () => {
   });
 
   it('encodes paths', () => {
-    expect(guitarPath('a/b', 'c?d')).toBe('/guitars/a%2Fb/c%3Fd');
+    expect(guitarHref('a/b', 'c?d')).toBe('/guitars/a%2Fb/c%3Fd');
   });
 });

@@ -78,7 +78,8 @@ export function listFragment(
   };
 }
 
-export function guitarPath(namespace: string, name: string): string {
+/** A guitar's page in the UI (not its REST path: that is guitarPath in @guitars/shared). */
+export function guitarHref(namespace: string, name: string): string {
   return `/guitars/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
 }
 
@@ -93,7 +94,7 @@ function rowView(row: GuitarRow, now: number): RowView {
     age: age(row.created, now),
     createdIso: row.created === undefined ? undefined : new Date(row.created).toISOString(),
     problem: row.problem,
-    deleteHref: `${guitarPath(row.namespace, row.name)}/delete`,
+    deleteHref: `${guitarHref(row.namespace, row.name)}/delete`,
   };
 }
 

@@ -7,18 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { probesHandler } from '@guitars/shared';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { AppContext } from './app-context.js';
 import { authenticate } from './auth.js';
 import type { UiConfig } from './config.js';
 import { Csrf } from './csrf.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { gracefulClose } from './graceful-close.js';
 import type { GuitarStore } from './guitar-store.js';
-import type { Actor, GuitarWriter } from './guitar-writer.js';
+import type { GuitarWriter } from './guitar-writer.js';
 import { HttpError } from './http-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
@@ -49,21 +50,6 @@ export interface ServerDeps {
   clock?: () => number;
   /** What each signed-in user may see; needed when config.auth.proxy is set. */
   userNamespaces?: UserNamespaces;
-}
-
-/** What the routers share. */
-export interface AppContext {
-  store: GuitarStore;
-  writer: GuitarWriter;
-  defaultNamespace: string;
-  clock: () => number;
-  /** The per-client budget for creates and deletes, shared by pages and API. */
-  writeLimit: RequestHandler;
-  logger: Logger;
-  /** Whom a write acts as: the signed-in user in proxy mode, else the UI itself (undefined). */
-  actorOf(req: Request): Actor | undefined;
-  /** The namespaces whose cached guitars the request's user may see; undefined for all. */
-  visibleTo(req: Request): Promise<ReadonlySet<string> | undefined>;
 }
 
 export interface UiHttpApp {

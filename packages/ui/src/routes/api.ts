@@ -1,13 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { AppContext } from '../app-context.js';
 import { audited } from '../audit.js';
 import { type GuitarRow, rowFromObject } from '../guitar-row.js';
 import { MAX_PER_PAGE } from '../guitar-store.js';
 import { HttpError } from '../http-error.js';
 import { inScope } from '../namespace-scope.js';
 import { openApiDocument } from '../openapi.js';
-import type { AppContext } from '../server.js';
 import { validateNewGuitar } from '../validation.js';
 import { guardGuitarParams, guitarParams } from './params.js';
 
