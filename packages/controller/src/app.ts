@@ -106,8 +106,8 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     instance: config.identity,
     qps: config.eventQps,
     burst: config.eventBurst,
-    // Reviews come first (measured: a backlog of 1,000 went ~18% faster with events waiting),
-    // those in flight too: else the last reviews of a backlog meet the whole event burst.
+    // Reviews come first, those in flight too: else the last reviews of a backlog meet the whole
+    // event burst (docs/performance-analysis.md#numbers-behind-defaults).
     busy: () => queue.len() > 0 || queue.inFlight() > 0,
   });
   const controller = new Controller({

@@ -42,8 +42,8 @@ export interface ControllerConfig {
 }
 
 /**
- * Reviews wait on etcd's writes, not on this process, so more workers (async tasks) mean more
- * writes committed together; 32 was the best measured (docs/performance-analysis.md#workers).
+ * Reviews wait on etcd's writes, so more workers (async loops) put more writes in flight for etcd
+ * to commit together; 32 measured best: docs/performance-analysis.md#numbers-behind-defaults.
  */
 export const DEFAULT_WORKERS = 32;
 
