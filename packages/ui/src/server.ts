@@ -4,7 +4,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { probesHandler } from '@guitars/shared';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
 import express, { type Express } from 'express';
@@ -22,6 +21,7 @@ import type { GuitarStore } from './guitar-store.js';
 import type { GuitarWriter } from './guitar-writer.js';
 import { HttpError } from './http-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createProbes } from './probes.js';
 import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
@@ -119,11 +119,7 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     }),
   );
 
-  const probes = probesHandler({
-    ready: () => !shuttingDown && store.synced(),
-    problems: () => (shuttingDown ? ['shutting down'] : store.syncProblems()),
-    registry: metrics.registry,
-  });
+  const probes = createProbes({ store, shuttingDown: () => shuttingDown, registry: metrics.registry });
   app.get('/healthz', probes);
   app.get('/readyz', probes);
 
