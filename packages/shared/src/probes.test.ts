@@ -22,7 +22,9 @@ describe('probesHandler', () => {
     let ready = false;
     let problems: string[] = [];
     const get = await serve({ ready: () => ready, problems: () => problems, registry: new Registry() });
-    expect(await (await get('/healthz')).text()).toBe('ok\n');
+    const healthz = await get('/healthz');
+    expect(healthz.headers.get('content-length')).toBe('3');
+    expect(await healthz.text()).toBe('ok\n');
     expect((await get('/livez')).status).toBe(200);
     const notReady = await get('/readyz');
     expect(notReady.status).toBe(503);

@@ -21,23 +21,26 @@ export function probesHandler(deps: ProbesDeps): (req: IncomingMessage, res: Ser
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 }).end();
     } else if (path === '/healthz' || path === '/livez') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      send(res, 200, 'ok\n');
     } else if (path === '/readyz') {
       const ready = deps.ready();
       const problems = ready ? [] : (deps.problems?.() ?? []);
       const why = problems.length > 0 ? problems.join('\n') : NOT_SYNCED;
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : `${why}\n`);
+      send(res, ready ? 200 : 503, ready ? 'ok\n' : `${why}\n`);
     } else if (path === '/metrics') {
       deps.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
+        (text) => send(res, 200, text, deps.registry.contentType),
+        (err: unknown) => send(res, 500, `${String(err)}\n`),
       );
     } else {
-      res
-        .writeHead(404, { 'content-type': 'text/plain' })
-        .end('not found: try /healthz, /readyz or /metrics\n');
+      send(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
     }
   };
+}
+
+/** With its length, not chunked: a probe or a raw client reads one plain body. */
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
 }
