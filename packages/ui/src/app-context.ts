@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { GuitarStore } from './guitar-store.js';
-import type { Actor, GuitarWriter } from './guitar-writer.js';
+import type { GuitarStore } from './cache/guitar-store.js';
+import type { Actor, GuitarWriter } from './cluster/guitar-writer.js';
 
 /** What the routers share (its own module: server.ts builds it and imports the routers). */
 export interface AppContext {

@@ -10,12 +10,12 @@ import {
 } from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UI_ACCESS } from './access.js';
+import { GuitarStore } from './cache/guitar-store.js';
+import { GuitarWriter } from './cluster/guitar-writer.js';
+import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './cluster/namespace-scope.js';
+import { UserNamespaces } from './cluster/user-namespaces.js';
 import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
-import { GuitarStore } from './guitar-store.js';
-import { GuitarWriter } from './guitar-writer.js';
-import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './namespace-scope.js';
 import { createServer, type UiServer } from './server.js';
-import { UserNamespaces } from './user-namespaces.js';
 
 /** The calls a refusal is filed under (ForbiddenReporter). */
 const LIST_WATCH = 'guitar list/watch';

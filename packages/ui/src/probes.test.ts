@@ -1,7 +1,7 @@
 import express from 'express';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { GuitarStore } from './guitar-store.js';
+import { GuitarStore } from './cache/guitar-store.js';
 import { createProbes } from './probes.js';
 import { FakeCache } from './test-support/fake-cache.js';
 import { serve } from './test-support/tiny-app.js';

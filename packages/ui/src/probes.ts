@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { probesHandler } from '@guitars/shared';
 import type { Registry } from 'prom-client';
-import type { GuitarStore } from './guitar-store.js';
+import type { GuitarStore } from './cache/guitar-store.js';
 
 export interface UiProbesDeps {
   store: Pick<GuitarStore, 'synced' | 'syncProblems'>;

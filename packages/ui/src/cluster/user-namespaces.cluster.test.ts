@@ -1,7 +1,7 @@
 import { KubeHttp } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, grantGuitars, prepareCluster } from './test-support/ui.js';
+import { eventually, grantGuitars, prepareCluster } from '../test-support/ui.js';
 import { UserNamespaces } from './user-namespaces.js';
 
 const cluster = new Cluster(inject('testenv'));

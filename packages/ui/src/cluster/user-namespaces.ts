@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { apiStatus, GROUP, type KubeHttp, PLURAL } from '@guitars/shared';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../http/http-error.js';
 
 /** The namespaces whose guitars a user may see: all, or these. */
 export type Visible = { all: true } | { all: false; namespaces: ReadonlySet<string> };

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { guitar } from '../test-support/fake-cache.js';
 import { rowFromObject } from './guitar-row.js';
-import { guitar } from './test-support/fake-cache.js';
 
 describe('rowFromObject', () => {
   it('reads a reviewed guitar', () => {

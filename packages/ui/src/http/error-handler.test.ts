@@ -1,10 +1,10 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VIEWS_DIR } from '../server.js';
+import { serve } from '../test-support/tiny-app.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { HttpError } from './http-error.js';
-import { VIEWS_DIR } from './server.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('errorHandler', () => {
   let url: string;

@@ -1,9 +1,9 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../test-support/tiny-app.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './error-handler.js';
-import { serve } from './test-support/tiny-app.js';
 
 async function appWith(config: Parameters<typeof authenticate>[0]): Promise<string> {
   const app = express();

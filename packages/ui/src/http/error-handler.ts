@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { FieldErrors } from '../validation.js';
 import { HttpError, isHttpError } from './http-error.js';
-import type { FieldErrors } from './validation.js';
 
 interface Answer {
   status: number;

@@ -1,10 +1,10 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../test-support/http-from-address.js';
+import { serve } from '../test-support/tiny-app.js';
 import { errorHandler } from './error-handler.js';
 import { refuseCrossSite } from './same-origin.js';
-import { send } from './test-support/http-from-address.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('refuseCrossSite (fetch metadata and Origin)', () => {
   let url: string;

@@ -1,10 +1,10 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../test-support/tiny-app.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { LoginThrottle } from './login-throttle.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('LoginThrottle, behind authenticate', () => {
   let url: string;

@@ -1,7 +1,7 @@
 import express from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../test-support/tiny-app.js';
 import { clientKey } from './client-key.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('clientKey', () => {
   let url: string;

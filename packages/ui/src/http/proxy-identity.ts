@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { Actor } from './guitar-writer.js';
+import type { Actor } from '../cluster/guitar-writer.js';
 import { HttpError } from './http-error.js';
 
 /** Probes come from the kubelet (through the proxy's --skip-auth-regex); they reveal nothing. */

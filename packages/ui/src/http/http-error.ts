@@ -1,4 +1,4 @@
-import type { FieldErrors } from './validation.js';
+import type { FieldErrors } from '../validation.js';
 
 /**
  * An error with the HTTP status it should be answered with. `message` is shown to the user, so it

@@ -9,8 +9,8 @@ import {
   KubeHttp,
 } from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { HttpError } from './http-error.js';
-import type { NewGuitar } from './validation.js';
+import { HttpError } from '../http/http-error.js';
+import type { NewGuitar } from '../validation.js';
 
 /** Whom a call acts as: the UI's own identity when absent, else a signed-in user (proxy mode). */
 export interface Actor {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { AuthConfig } from './config.js';
+import type { AuthConfig } from '../config.js';
 import { HttpError } from './http-error.js';
 import { LoginThrottle } from './login-throttle.js';
 

@@ -2,8 +2,8 @@ import { GROUP, PLURAL } from '@guitars/shared';
 import { Cluster, freePort } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { prepareCluster, uiServiceAccountConfig } from '../test-support/ui.js';
 import { decideNamespaceScope, inScope, watchedNamespace } from './namespace-scope.js';
-import { prepareCluster, uiServiceAccountConfig } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 

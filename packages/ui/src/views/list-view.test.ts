@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GuitarStore } from './guitar-store.js';
+import { GuitarStore } from '../cache/guitar-store.js';
+import { FakeCache, guitar } from '../test-support/fake-cache.js';
 import { guitarHref, listFilters, listFragment } from './list-view.js';
-import { FakeCache, guitar } from './test-support/fake-cache.js';
 
 describe('listFilters', () => {
   it('reads the query leniently: a bad page is page 1, arrays are ignored', () => {

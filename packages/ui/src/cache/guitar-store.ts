@@ -1,7 +1,7 @@
 import { type GuitarCache, guitarKey, normalizeBrand } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { inScope, type NamespaceScope } from '../cluster/namespace-scope.js';
 import { type GuitarRow, rowFromObject } from './guitar-row.js';
-import { inScope, type NamespaceScope } from './namespace-scope.js';
 
 export interface GuitarQuery {
   namespace?: string | undefined;

@@ -1,7 +1,7 @@
 import express from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../test-support/tiny-app.js';
 import { cookieName, cookieOptions } from './cookies.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('cookie names and options', () => {
   let url: string;

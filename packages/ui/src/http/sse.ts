@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
+import type { GuitarStore, StoreChange } from '../cache/guitar-store.js';
 import { clientKey } from './client-key.js';
-import type { GuitarStore, StoreChange } from './guitar-store.js';
 
 export interface SseOptions {
   /** A comment line this often keeps routers (OpenShift's times out idle connections at 30 s) from closing the stream. */

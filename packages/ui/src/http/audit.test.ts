@@ -2,12 +2,12 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { send } from '../test-support/http-from-address.js';
+import { serve } from '../test-support/tiny-app.js';
 import { audited } from './audit.js';
 import { errorHandler } from './error-handler.js';
 import { HttpError } from './http-error.js';
 import { proxyIdentity } from './proxy-identity.js';
-import { send } from './test-support/http-from-address.js';
-import { serve } from './test-support/tiny-app.js';
 
 describe('audited', () => {
   it('logs one line per write with user, namespace, name and result, and never the token', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { FakeCache, guitar } from '../test-support/fake-cache.js';
 import { GuitarStore, type StoreChange } from './guitar-store.js';
-import { FakeCache, guitar } from './test-support/fake-cache.js';
 
 function storeWith(...objects: ReturnType<typeof guitar>[]): { store: GuitarStore; source: FakeCache } {
   const source = new FakeCache();

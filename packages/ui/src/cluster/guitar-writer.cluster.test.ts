@@ -1,8 +1,8 @@
 import { Cluster } from '@guitars/testenv';
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { prepareCluster } from '../test-support/ui.js';
 import { GuitarWriter, toHttpError } from './guitar-writer.js';
-import { prepareCluster } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 

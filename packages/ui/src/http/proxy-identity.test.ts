@@ -1,10 +1,10 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../test-support/http-from-address.js';
+import { serve } from '../test-support/tiny-app.js';
 import { errorHandler } from './error-handler.js';
 import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
-import { send } from './test-support/http-from-address.js';
-import { serve } from './test-support/tiny-app.js';
 
 const asAlice = {
   'x-forwarded-user': 'alice',

@@ -1,8 +1,8 @@
+import type { GuitarRow } from '../cache/guitar-row.js';
+import type { GuitarPage, GuitarStore } from '../cache/guitar-store.js';
+import type { NamespaceScope } from '../cluster/namespace-scope.js';
 import { age } from './age.js';
 import { type BrandBadge, brandBadge } from './brands.js';
-import type { GuitarRow } from './guitar-row.js';
-import type { GuitarPage, GuitarStore } from './guitar-store.js';
-import type { NamespaceScope } from './namespace-scope.js';
 
 export interface ListFilters {
   namespace: string;

@@ -1,12 +1,12 @@
 import { Cluster } from '@guitars/testenv';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from './app.js';
-import { GuitarStore } from './guitar-store.js';
+import type { UiApp } from '../app.js';
+import { GuitarStore } from '../cache/guitar-store.js';
+import { FakeCache, guitar } from '../test-support/fake-cache.js';
+import { serve } from '../test-support/tiny-app.js';
+import { createGuitar, deleteGuitar, eventually, prepareCluster, startTestUi } from '../test-support/ui.js';
 import { SseHub } from './sse.js';
-import { FakeCache, guitar } from './test-support/fake-cache.js';
-import { serve } from './test-support/tiny-app.js';
-import { createGuitar, deleteGuitar, eventually, prepareCluster, startTestUi } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 

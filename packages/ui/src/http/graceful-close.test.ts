@@ -1,9 +1,9 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RawConnection } from '../test-support/raw-http.js';
+import { eventually } from '../test-support/ui.js';
 import { gracefulClose } from './graceful-close.js';
-import { RawConnection } from './test-support/raw-http.js';
-import { eventually } from './test-support/ui.js';
 
 describe('gracefulClose', () => {
   let server: Server;

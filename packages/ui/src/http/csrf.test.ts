@@ -2,9 +2,9 @@ import cookieParser from 'cookie-parser';
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../test-support/tiny-app.js';
 import { CSRF_COOKIE, Csrf } from './csrf.js';
 import { errorHandler } from './error-handler.js';
-import { serve } from './test-support/tiny-app.js';
 
 /** A form page and its POST, as the pages router wires them; trusts the loopback proxy for TLS. */
 async function appWith(secret: string): Promise<string> {
