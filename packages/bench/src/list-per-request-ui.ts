@@ -6,20 +6,21 @@ import {
   connect,
   createLogger,
   GROUP,
+  type GuitarCache,
   type InformerEvent,
   loadKubeConfig,
   PLURAL,
   VERSION,
 } from '@guitars/shared';
-import { loadConfig } from '@guitars/ui/dist/config.js';
-import { type GuitarSource, GuitarStore } from '@guitars/ui/dist/guitar-store.js';
-import { GuitarWriter } from '@guitars/ui/dist/guitar-writer.js';
-import { createApp } from '@guitars/ui/dist/server.js';
+import { loadConfig } from '@guitars/ui/config';
+import { GuitarStore } from '@guitars/ui/guitar-store';
+import { GuitarWriter } from '@guitars/ui/guitar-writer';
+import { createApp } from '@guitars/ui/server';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import express from 'express';
 
-/** A GuitarSource refreshed by a LIST whenever asked: no watch, no cache between requests. */
-class ListPerRequestSource implements GuitarSource {
+/** A GuitarCache refreshed by a LIST whenever asked: no watch, no cache between requests. */
+class ListPerRequestSource implements GuitarCache {
   private objects = new Map<string, KubernetesObject>();
   private readonly handlers: Record<InformerEvent, Array<(obj: KubernetesObject) => void>> = {
     add: [],
@@ -49,7 +50,7 @@ class ListPerRequestSource implements GuitarSource {
   }
 
   start = () => this.refresh();
-  stop = async () => {};
+  get = (namespace: string, name: string) => this.objects.get(`${namespace}/${name}`);
   hasSynced = () => true;
   onSyncChange() {}
   on(event: InformerEvent, handler: (obj: KubernetesObject) => void) {

@@ -16,7 +16,7 @@ import { EventRecorder } from './events.js';
 import { LeaderElector } from './leader-election.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { guitarPatcher } from './patch.js';
-import { close, createProbesServer, listen } from './probes-server.js';
+import { close, createProbesServer, listen } from './probes.js';
 import { defaultControllerRateLimiter } from './rate-limiter.js';
 import { reconciler } from './reconcile.js';
 import { type ReviewPolicy, reviewer } from './review-policy.js';
@@ -109,12 +109,12 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     instance: config.identity,
     qps: config.eventQps,
     burst: config.eventBurst,
-    // Reviews come first (measured: a backlog of 1,000 went ~18% faster with events waiting),
-    // those in flight too: else the last reviews of a backlog meet the whole event burst.
+    // Reviews come first, those in flight too: else the last reviews of a backlog meet the whole
+    // event burst (docs/performance-analysis.md#numbers-behind-defaults).
     busy: () => queue.len() > 0 || queue.inFlight() > 0,
   });
   const controller = new Controller({
-    source: informer,
+    cache: informer,
     queue,
     reconcile: reconciler({
       get: (namespace, name) => informer.get(namespace, name),

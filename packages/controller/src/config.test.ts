@@ -83,7 +83,7 @@ describe('parseConfig', () => {
     [['--renew-deadline=20s'], {}, /renew deadline must be shorter than the lease duration/],
     [['--retry-period=10s'], {}, /retry period must be shorter than the renew deadline/],
     [['--probe-bind-address=8081'], {}, /expected host:port/],
-    [['--log-level=loud'], {}, /log level loud/],
+    [['--log-level=loud'], {}, /--log-level=loud: expected one of trace, debug/],
     [['--colour=blue'], {}, /Unknown option '--colour'.*see --help/],
     [['stray'], {}, /stray/],
   ])('refuses %j %j with a message naming the input', (argv, env, message) => {

@@ -4,6 +4,7 @@ import {
   createLogger,
   ensureGuitarCrd,
   GROUP,
+  type GuitarCache,
   KubeApiError,
   PLURAL,
   REVIEWED_BRAND_ANNOTATION,
@@ -17,7 +18,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Controller, type GuitarSource } from './controller.js';
+import { Controller } from './controller.js';
 import { createMetrics } from './metrics.js';
 import { ExponentialRateLimiter } from './rate-limiter.js';
 import type { ReconcileResult } from './reconcile.js';
@@ -312,14 +313,14 @@ describe('Controller (workers and queue, without a cluster)', () => {
   const setup = (reconcile: (key: string) => Promise<ReconcileResult>, workers = 4) => {
     const handlers = new Map<string, (obj: KubernetesObject) => void>();
     const objects: KubernetesObject[] = [];
-    const source: GuitarSource = {
+    const cache: Pick<GuitarCache, 'on' | 'list'> = {
       on: (event, handler) => void handlers.set(event, handler),
       list: () => objects,
     };
     const queue = new WorkQueue(new ExponentialRateLimiter(5, 50));
     const metrics = createMetrics();
     const controller = new Controller({
-      source,
+      cache,
       queue,
       reconcile,
       logger: createLogger('test', { write: () => {} }),

@@ -1,17 +1,20 @@
-import { apiMessage, apiStatus, guitarKey, isTransient, type Logger, splitKey } from '@guitars/shared';
+import {
+  apiMessage,
+  apiStatus,
+  type GuitarCache,
+  guitarKey,
+  isTransient,
+  type Logger,
+  splitKey,
+} from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Metrics } from './metrics.js';
 import type { Reconcile } from './reconcile.js';
 import type { WorkQueue } from './work-queue.js';
 
-/** The part of the informer the controller uses. */
-export interface GuitarSource {
-  on(event: 'add' | 'update' | 'delete', handler: (obj: KubernetesObject) => void): void;
-  list(): ReadonlyArray<KubernetesObject>;
-}
-
 export interface ControllerDeps {
-  source: GuitarSource;
+  /** The informer: its events queue keys; its list is queued again when workers start. */
+  cache: Pick<GuitarCache, 'on' | 'list'>;
   queue: WorkQueue;
   reconcile: Reconcile;
   logger: Logger;
@@ -31,16 +34,16 @@ export class Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     const enqueue = (obj: KubernetesObject) => deps.queue.add(guitarKey(obj));
-    deps.source.on('add', enqueue);
-    deps.source.on('update', enqueue);
+    deps.cache.on('add', enqueue);
+    deps.cache.on('update', enqueue);
     // A deleted guitar needs no review, but its key lets reconcile forget what it remembered.
-    deps.source.on('delete', enqueue);
+    deps.cache.on('delete', enqueue);
   }
 
   /** Starts the workers, after queueing every cached guitar (those changed while we were not working). */
   startWorkers(): void {
     if (this.running) return;
-    for (const obj of this.deps.source.list()) this.deps.queue.add(guitarKey(obj));
+    for (const obj of this.deps.cache.list()) this.deps.queue.add(guitarKey(obj));
     const abort = new AbortController();
     const workers = Array.from({ length: this.deps.workers }, () => this.worker(abort.signal));
     this.running = { abort, workers };

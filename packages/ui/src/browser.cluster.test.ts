@@ -5,7 +5,7 @@ import { ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningUi } from './start.js';
+import type { UiApp } from './app.js';
 import { launchChromium } from './test-support/chromium.js';
 import {
   createGuitar,
@@ -42,7 +42,7 @@ const SAMPLES: Array<[name: string, brand: string, comment: string]> = [
  */
 describe('the UI in Chromium', () => {
   let plane: ControlPlane;
-  let ui: RunningUi;
+  let ui: UiApp;
   let browser: Browser;
   const cspViolations: string[] = [];
   const dialogs: string[] = [];

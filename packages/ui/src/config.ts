@@ -1,9 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isDns1123Label } from '@guitars/shared';
-import { z } from 'zod';
+import {
+  ConfigError,
+  custom,
+  helpText as formatHelp,
+  integer,
+  type Options,
+  parseOptions,
+  secret,
+  text,
+} from '@guitars/shared/config';
 
-/** Every setting of the UI, read once from the environment (documented in README.md). */
+export { ConfigError } from '@guitars/shared/config';
+
+/** Every setting of the UI, read once from the environment or flags (documented in README.md). */
 export interface UiConfig {
   /** PORT: where to listen; 8080 as OpenShift expects. */
   port: number;
@@ -51,86 +62,168 @@ const MIN_SECRET_LENGTH = 32;
 /** A sidecar proxy reaches the UI over the pod's loopback. */
 export const DEFAULT_PROXY_ADDRESSES = ['127.0.0.1', '::1'];
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+const OPTIONS = {
+  port: {
+    flag: 'port',
+    env: 'PORT',
+    value: integer(0, 65_535),
+    default: DEFAULT_PORT,
+    help: 'Where to listen, as OpenShift expects.',
+  },
+  host: {
+    flag: 'host',
+    env: 'HOST',
+    value: text('HOST'),
+    default: DEFAULT_HOST,
+    shown: `${DEFAULT_HOST} (loopback only)`,
+    help: 'The address to listen on. The image and the Deployment set 0.0.0.0.',
+  },
+  guitarNamespace: {
+    flag: 'guitar-namespace',
+    env: 'GUITAR_NAMESPACE',
+    value: custom(
+      'NAMESPACE',
+      "must be a namespace name: lower-case letters, digits and '-', at most 63 characters",
+      (v) => (isDns1123Label(v) ? v : undefined),
+    ),
+    shown: `the pod's namespace, else the kubeconfig context's, else ${DEFAULT_NAMESPACE}`,
+    help: 'Where new guitars go when the form or the request names none.',
+  },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'TRUST_PROXY',
+    // `true` would believe the client's own X-Forwarded-For entries, and so its forged addresses.
+    value: custom(
+      'HOPS|PROXIES',
+      'true trusts addresses any client can forge; give the hop count (1 behind one router) or the proxies',
+      (v) => (v.toLowerCase() === 'true' ? undefined : parseTrustProxy(v)),
+    ),
+    default: DEFAULT_TRUST_PROXY,
+    shown: 'none trusted',
+    help: "Express's trust proxy: the hops in front (1 behind one router) or the proxies' addresses.",
+  },
+  cookieSecret: {
+    env: 'UI_COOKIE_SECRET',
+    value: secret(MIN_SECRET_LENGTH),
+    secret: true,
+    shown: 'random per process',
+    help: `Signs the CSRF and flash cookies; at least ${MIN_SECRET_LENGTH} characters.`,
+  },
+  authUsername: {
+    env: 'UI_AUTH_USERNAME',
+    value: text(),
+    shown: 'unset (off)',
+    help: 'HTTP basic auth, with UI_AUTH_PASSWORD.',
+  },
+  authPassword: {
+    env: 'UI_AUTH_PASSWORD',
+    value: secret(),
+    secret: true,
+    shown: 'unset (off)',
+    help: 'HTTP basic auth, with UI_AUTH_USERNAME.',
+  },
+  authToken: {
+    env: 'UI_AUTH_TOKEN',
+    value: text(),
+    secret: true,
+    shown: 'unset (off)',
+    help: 'Authorization: Bearer <token>, for scripts.',
+  },
+  auth: {
+    flag: 'auth',
+    env: 'UI_AUTH',
+    value: custom('MODE', 'must be "proxy", or unset', (v) => (v === 'proxy' ? v : undefined)),
+    shown: 'unset',
+    help: 'proxy: a signing-in proxy in front says who the user is; writes follow their RBAC.',
+  },
+  authProxyAddresses: {
+    flag: 'auth-proxy-addresses',
+    env: 'UI_AUTH_PROXY_ADDRESSES',
+    value: custom('IPS', 'must be IP addresses separated by commas, e.g. 127.0.0.1,::1', (v) => {
+      const addresses = addressList(v);
+      return addresses.every((a) => isIP(a) !== 0) ? addresses : undefined;
+    }),
+    shown: `${DEFAULT_PROXY_ADDRESSES.join(',')} (with UI_AUTH=proxy)`,
+    help: 'The addresses the signing-in proxy connects from.',
+  },
+  writeRateLimit: {
+    flag: 'write-rate-limit',
+    env: 'UI_WRITE_RATE_LIMIT',
+    value: integer(1),
+    default: DEFAULT_WRITE_RATE_LIMIT,
+    help: 'Creates and deletes per client per minute; beyond it, 429.',
+  },
+} as const satisfies Options;
+
+/** --help: environment variables are the usual way (the manifests set them); flags win over them. */
+export function helpText(): string {
+  return formatHelp(OPTIONS, {
+    usage: 'guitars-ui [options]',
+    intro: [
+      'Serves the Guitar web UI and its JSON API from an informer cache of the cluster.',
+      'Each option is usually set by the environment variable shown; a flag wins over its variable.',
+      'An empty variable counts as unset.',
+    ],
+    outro: [
+      'LOG_LEVEL (environment only): trace, debug, info, warn, error, fatal or silent; default info.',
+      'The cluster: in a pod, its service account; otherwise KUBECONFIG, else ~/.kube/config.',
+    ],
+  });
 }
 
-const optionalText = z
-  .string()
-  .transform((s) => s.trim())
-  .optional()
-  .transform((s) => (s ? s : undefined));
+export type ParsedArgs = { help: true } | { help: false; config: UiConfig };
 
-const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
-  HOST: optionalText,
-  GUITAR_NAMESPACE: optionalText.refine(
-    (v) => v === undefined || isDns1123Label(v),
-    "must be a namespace name: lower-case letters, digits and '-', at most 63 characters",
-  ),
-  // `true` would believe the client's own X-Forwarded-For entries, and so its forged addresses.
-  TRUST_PROXY: optionalText.refine((v) => v?.toLowerCase() !== 'true', {
-    message:
-      'true trusts addresses any client can forge; give the hop count (1 behind one router) or the proxies',
-  }),
-  UI_AUTH_USERNAME: optionalText,
-  UI_AUTH_PASSWORD: z.string().optional(),
-  UI_AUTH_TOKEN: optionalText,
-  UI_AUTH: optionalText.refine((v) => v === undefined || v === 'proxy', 'must be "proxy", or unset'),
-  UI_AUTH_PROXY_ADDRESSES: optionalText.refine(
-    (v) => v === undefined || addressList(v).every((a) => isIP(a) !== 0),
-    'must be IP addresses separated by commas, e.g. 127.0.0.1,::1',
-  ),
-  UI_COOKIE_SECRET: z
-    .string()
-    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
-    .optional(),
-  UI_WRITE_RATE_LIMIT: z.coerce.number().int().min(1).default(DEFAULT_WRITE_RATE_LIMIT),
-});
-
-/** Reads the configuration; throws a ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
-  // Empty variables count as unset, as they do in most Deployments' templating.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+/** Reads flags, then environment variables, then defaults; throws a ConfigError naming every bad input. */
+export function parseConfig(argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ParsedArgs {
+  let parsed: ReturnType<typeof parseOptions<typeof OPTIONS>>;
+  try {
+    parsed = parseOptions(OPTIONS, argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
   }
-  const e = parsed.data;
-  if ((e.UI_AUTH_USERNAME === undefined) !== (e.UI_AUTH_PASSWORD === undefined)) {
+  if (parsed.help) return { help: true };
+  const e = parsed.values;
+  const username = e.authUsername || undefined;
+  if ((username === undefined) !== (e.authPassword === undefined)) {
     throw new ConfigError(
       'invalid configuration: set both UI_AUTH_USERNAME and UI_AUTH_PASSWORD, or neither',
     );
   }
   const auth: AuthConfig = {};
-  if (e.UI_AUTH_USERNAME !== undefined && e.UI_AUTH_PASSWORD !== undefined) {
-    auth.basic = { username: e.UI_AUTH_USERNAME, password: e.UI_AUTH_PASSWORD };
+  if (username !== undefined && e.authPassword !== undefined) {
+    auth.basic = { username, password: e.authPassword };
   }
-  if (e.UI_AUTH_TOKEN) auth.token = e.UI_AUTH_TOKEN;
-  if (e.UI_AUTH === 'proxy') {
+  if (e.authToken) auth.token = e.authToken;
+  if (e.auth === 'proxy') {
     // Two ways to sign in would make the password a way around the users' own RBAC.
     if (auth.basic || auth.token) {
       throw new ConfigError(
         'invalid configuration: UI_AUTH=proxy signs users in through the proxy; unset UI_AUTH_USERNAME, UI_AUTH_PASSWORD and UI_AUTH_TOKEN',
       );
     }
-    auth.proxy = {
-      addresses: e.UI_AUTH_PROXY_ADDRESSES ? addressList(e.UI_AUTH_PROXY_ADDRESSES) : DEFAULT_PROXY_ADDRESSES,
-    };
-  } else if (e.UI_AUTH_PROXY_ADDRESSES) {
+    auth.proxy = { addresses: e.authProxyAddresses ?? DEFAULT_PROXY_ADDRESSES };
+  } else if (e.authProxyAddresses) {
     throw new ConfigError('invalid configuration: UI_AUTH_PROXY_ADDRESSES needs UI_AUTH=proxy');
   }
-  return {
-    port: e.PORT,
-    host: e.HOST ?? DEFAULT_HOST,
-    guitarNamespace: e.GUITAR_NAMESPACE,
-    trustProxy: e.TRUST_PROXY === undefined ? DEFAULT_TRUST_PROXY : parseTrustProxy(e.TRUST_PROXY),
+  const config: UiConfig = {
+    port: e.port,
+    host: e.host || DEFAULT_HOST,
+    guitarNamespace: e.guitarNamespace,
+    trustProxy: e.trustProxy,
     auth,
-    cookieSecret: e.UI_COOKIE_SECRET ?? randomBytes(32).toString('base64url'),
-    cookieSecretGenerated: e.UI_COOKIE_SECRET === undefined,
-    writeRateLimit: e.UI_WRITE_RATE_LIMIT,
+    cookieSecret: e.cookieSecret ?? randomBytes(32).toString('base64url'),
+    cookieSecretGenerated: e.cookieSecret === undefined,
+    writeRateLimit: e.writeRateLimit,
   };
+  return { help: false, config };
+}
+
+/** The configuration from the environment alone (tests, the bench). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): UiConfig {
+  const parsed = parseConfig([], env);
+  if (parsed.help) throw new Error('unreachable: no --help without arguments');
+  return parsed.config;
 }
 
 function addressList(value: string): string[] {

@@ -2,14 +2,19 @@
 // First: V8's heap settings must be in place before anything allocates.
 import '@guitars/shared/small-heap';
 import { createLogger, loadKubeConfig } from '@guitars/shared';
-import { loadConfig } from './config.js';
-import { startUi } from './start.js';
+import { startUiApp } from './app.js';
+import { helpText, parseConfig } from './config.js';
 
 /** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
 const logger = createLogger('guitars-ui');
 
 try {
-  const config = loadConfig();
+  const parsed = parseConfig(process.argv.slice(2), process.env);
+  if (parsed.help) {
+    process.stdout.write(`${helpText()}\n`);
+    process.exit(0);
+  }
+  const { config } = parsed;
   const { kc, source } = loadKubeConfig();
   logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
   if (config.cookieSecretGenerated) {
@@ -17,7 +22,7 @@ try {
       'UI_COOKIE_SECRET is not set: using a random one (forms must be posted to the pod that served them)',
     );
   }
-  const ui = await startUi({ kc, config, logger });
+  const ui = await startUiApp({ kc, config, logger });
 
   let exiting = false;
   const shutdown = async (signal: string) => {

@@ -1,10 +1,10 @@
 import express from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Metrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { serve } from './test-support/tiny-app.js';
 
 describe('Metrics', () => {
-  const metrics = new Metrics({ processMetrics: false });
+  const metrics = createMetrics({ processMetrics: false });
   let url: string;
 
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('Metrics', () => {
     await fetch(`${url}/things/1`);
     await fetch(`${url}/things/2`);
     await fetch(`${url}/random/${Math.random()}`);
-    const { body } = await metrics.render();
+    const body = await metrics.registry.metrics();
     expect(body).toContain('guitars_ui_http_requests_total{method="GET",route="/things/:id",status="200"} 2');
     expect(body).toContain('guitars_ui_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(body).toContain(
@@ -30,13 +30,13 @@ describe('Metrics', () => {
   });
 
   it('reads its gauges when scraped', async () => {
-    const { body } = await metrics.render();
+    const body = await metrics.registry.metrics();
     expect(body).toContain('guitars_ui_cached_guitars 42');
     expect(body).toContain('guitars_ui_cache_synced 1');
     expect(body).toContain('guitars_ui_sse_clients 3');
   });
 
   it('keeps a registry of its own', () => {
-    expect(new Metrics({ processMetrics: false }).registry).not.toBe(metrics.registry);
+    expect(createMetrics({ processMetrics: false }).registry).not.toBe(metrics.registry);
   });
 });

@@ -2,14 +2,14 @@ import { Writable } from 'node:stream';
 import { Cluster } from '@guitars/testenv';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startUiApp, type UiApp } from './app.js';
 import { loadConfig } from './config.js';
-import { type RunningUi, startUi } from './start.js';
 import { prepareCluster, startTestUi, TestClient } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 
 describe('the server', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let client: TestClient;
 
   beforeAll(async () => {
@@ -122,7 +122,7 @@ describe('the server', () => {
 describe('the write rate limit', () => {
   const start = (env: Record<string, string>) =>
     startTestUi(cluster.adminConfig(), { env: { UI_WRITE_RATE_LIMIT: '2', ...env } });
-  const write = (ui: RunningUi, client: string) =>
+  const write = (ui: UiApp, client: string) =>
     fetch(`${ui.url}/api/guitars`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
@@ -177,7 +177,7 @@ describe('logs', () => {
         done();
       },
     });
-    const ui = await startUi({
+    const ui = await startUiApp({
       kc: cluster.adminConfig(),
       config: loadConfig({ PORT: '0' }),
       logger: pino({ level: 'info' }, sink),

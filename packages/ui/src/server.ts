@@ -6,26 +6,28 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import ejs from 'ejs';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { authenticate } from './auth.js';
+import type { AppContext } from './app-context.js';
+import type { GuitarStore } from './cache/guitar-store.js';
+import type { GuitarWriter } from './cluster/guitar-writer.js';
+import type { UserNamespaces } from './cluster/user-namespaces.js';
 import type { UiConfig } from './config.js';
-import { Csrf } from './csrf.js';
-import { errorHandler, notFound } from './error-handler.js';
-import { gracefulClose } from './graceful-close.js';
-import type { GuitarStore } from './guitar-store.js';
-import type { Actor, GuitarWriter } from './guitar-writer.js';
-import { HttpError } from './http-error.js';
-import { Metrics } from './metrics.js';
-import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
+import { authenticate } from './http/auth.js';
+import { Csrf } from './http/csrf.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { gracefulClose } from './http/graceful-close.js';
+import { HttpError } from './http/http-error.js';
+import { proxyIdentity, proxyUserOf } from './http/proxy-identity.js';
+import { refuseCrossSite } from './http/same-origin.js';
+import { SseHub } from './http/sse.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createProbes } from './probes.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
-import { refuseCrossSite } from './same-origin.js';
-import { SseHub } from './sse.js';
-import type { UserNamespaces } from './user-namespaces.js';
 
 /** The package root: views/ and public/ sit beside src/ and dist/, so both find them the same way. */
 const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -34,7 +36,7 @@ export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Everything the app needs from outside; tests pass their own. */
-export interface AppDeps {
+export interface ServerDeps {
   config: UiConfig;
   /** The informer-backed cache the pages and the API read. */
   store: GuitarStore;
@@ -50,22 +52,7 @@ export interface AppDeps {
   userNamespaces?: UserNamespaces;
 }
 
-/** What the routers share. */
-export interface AppContext {
-  store: GuitarStore;
-  writer: GuitarWriter;
-  defaultNamespace: string;
-  clock: () => number;
-  /** The per-client budget for creates and deletes, shared by pages and API. */
-  writeLimit: RequestHandler;
-  logger: Logger;
-  /** Whom a write acts as: the signed-in user in proxy mode, else the UI itself (undefined). */
-  actorOf(req: Request): Actor | undefined;
-  /** The namespaces whose cached guitars the request's user may see; undefined for all. */
-  visibleTo(req: Request): Promise<ReadonlySet<string> | undefined>;
-}
-
-export interface UiApp {
+export interface UiHttpApp {
   app: Express;
   sse: SseHub;
   metrics: Metrics;
@@ -73,9 +60,9 @@ export interface UiApp {
   beginShutdown(): void;
 }
 
-export function createApp(deps: AppDeps): UiApp {
+export function createApp(deps: ServerDeps): UiHttpApp {
   const { config, store, logger } = deps;
-  const metrics = deps.metrics ?? new Metrics();
+  const metrics = deps.metrics ?? createMetrics();
   const proxy = config.auth.proxy;
   if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
   const sse = new SseHub(store, { typeOnly: proxy !== undefined });
@@ -132,25 +119,14 @@ export function createApp(deps: AppDeps): UiApp {
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok\n');
-  });
-  app.get('/readyz', (_req, res) => {
-    const ready = !shuttingDown && store.synced();
-    const why = store.syncProblems().join('\n') || 'the guitar cache has not synced';
-    res
-      .status(ready ? 200 : 503)
-      .type('text/plain')
-      .send(ready ? 'ok\n' : shuttingDown ? 'shutting down\n' : `${why}\n`);
-  });
+  const probes = createProbes({ store, shuttingDown: () => shuttingDown, registry: metrics.registry });
+  app.get('/healthz', probes);
+  app.get('/readyz', probes);
 
   const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
   if (auth) app.use(auth);
 
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics.render();
-    res.type(contentType).send(body);
-  });
+  app.get('/metrics', probes);
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
   app.get('/events', sse.handler);
 
@@ -203,7 +179,7 @@ export function createApp(deps: AppDeps): UiApp {
   };
 }
 
-export interface UiServer extends UiApp {
+export interface UiServer extends UiHttpApp {
   server: Server;
   /** http://host:port, with the port actually bound (tests listen on port 0). */
   url: string;
@@ -216,7 +192,7 @@ export interface UiServer extends UiApp {
 
 /** The app, listening. */
 export async function createServer(
-  deps: AppDeps,
+  deps: ServerDeps,
   listen: { port: number; host?: string },
 ): Promise<UiServer> {
   const ui = createApp(deps);

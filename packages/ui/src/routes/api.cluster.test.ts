@@ -2,7 +2,7 @@ import { apiStatus, GROUP, PLURAL, VERSION } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import {
   createGuitar,
   prepareCluster,
@@ -14,7 +14,7 @@ import {
 const cluster = new Cluster(inject('testenv'));
 
 describe('the JSON API, run as the guitars-ui ServiceAccount', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let client: TestClient;
   let ns: string;
   const admin = () => cluster.adminConfig().makeApiClient(CustomObjectsApi);

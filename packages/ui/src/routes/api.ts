@@ -1,14 +1,14 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';
-import { audited } from '../audit.js';
-import { type GuitarRow, rowFromObject } from '../guitar-row.js';
-import { MAX_PER_PAGE } from '../guitar-store.js';
-import { HttpError } from '../http-error.js';
-import { inScope } from '../namespace-scope.js';
-import { openApiDocument } from '../openapi.js';
-import type { AppContext } from '../server.js';
+import type { AppContext } from '../app-context.js';
+import { type GuitarRow, rowFromObject } from '../cache/guitar-row.js';
+import { MAX_PER_PAGE } from '../cache/guitar-store.js';
+import { inScope } from '../cluster/namespace-scope.js';
+import { audited } from '../http/audit.js';
+import { HttpError } from '../http/http-error.js';
 import { validateNewGuitar } from '../validation.js';
+import { openApiDocument } from './openapi.js';
 import { guardGuitarParams, guitarParams } from './params.js';
 
 /** A guitar as the API returns it. */

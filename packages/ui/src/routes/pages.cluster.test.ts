@@ -1,7 +1,7 @@
 import { API_VERSION, KIND } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import {
   createGuitar,
   prepareCluster,
@@ -16,7 +16,7 @@ const XSS_BRAND = '<script>alert("brand")</script>';
 const XSS_COMMENT = '<img src=x onerror="alert(\'comment\')">';
 
 describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let ns: string;
   const createAsAdmin = (name: string, spec: Record<string, unknown>) =>
     createGuitar(cluster.adminConfig(), ns, name, spec);

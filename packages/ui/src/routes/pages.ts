@@ -1,13 +1,13 @@
 import express, { type Request, type Response, Router } from 'express';
-import { audited } from '../audit.js';
-import { BRAND_SUGGESTIONS } from '../brands.js';
-import type { Csrf } from '../csrf.js';
-import { setFlash, takeFlash } from '../flash.js';
-import { HttpError, isHttpError } from '../http-error.js';
-import { guitarPath, listFilters, listFragment } from '../list-view.js';
-import { inScope } from '../namespace-scope.js';
-import type { AppContext } from '../server.js';
+import type { AppContext } from '../app-context.js';
+import { inScope } from '../cluster/namespace-scope.js';
+import { audited } from '../http/audit.js';
+import type { Csrf } from '../http/csrf.js';
+import { setFlash, takeFlash } from '../http/flash.js';
+import { HttpError, isHttpError } from '../http/http-error.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
+import { BRAND_SUGGESTIONS } from '../views/brands.js';
+import { guitarHref, listFilters, listFragment } from '../views/list-view.js';
 import { guardGuitarParams, guitarParams } from './params.js';
 
 /**
@@ -87,7 +87,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
       namespace,
       name,
       brand: row?.brand,
-      action: `${guitarPath(namespace, name)}/delete`,
+      action: `${guitarHref(namespace, name)}/delete`,
     });
   });
 

@@ -1,6 +1,6 @@
 import { isDns1123Label, isDns1123Subdomain } from '@guitars/shared';
 import type { Request, Router } from 'express';
-import { HttpError } from '../http-error.js';
+import { HttpError } from '../http/http-error.js';
 
 // Express has decoded the segments by now: '%2e' is '.', '%2F' is '/'. Only a name that an object
 // can have reaches a handler, so no segment can address the collection, the namespace or another

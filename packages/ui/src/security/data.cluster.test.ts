@@ -16,7 +16,7 @@ import {
 import { Cluster, type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import { rawRequest } from '../test-support/raw-http.js';
 import {
   createGuitar,
@@ -93,7 +93,7 @@ describe('spec.brand refuses control characters (the CRD pattern)', () => {
 });
 
 describe('the brand filter and the sort read the brand as the controller does', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let ns: string;
 
   beforeAll(async () => {
@@ -190,7 +190,7 @@ describe('the brand filter and the sort read the brand as the controller does', 
 
 describe('guitars stored before the pattern stay readable (a control plane of its own)', () => {
   let plane: ControlPlane;
-  let ui: RunningUi;
+  let ui: UiApp;
   const ns = 'legacy';
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,
@@ -38,7 +38,7 @@ function headersOf(variant: { origin?: string; 'sec-fetch-site'?: string }): Rec
 }
 
 describe('forged forms, against the real UI and apiserver', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let ns: string;
   const names = () => guitarNames(cluster.adminConfig(), ns);
 
@@ -212,7 +212,7 @@ describe('forged forms, against the real UI and apiserver', () => {
 });
 
 describe('forms behind a TLS router (an edge Route, TRUST_PROXY=1)', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let router: TestRouter;
   let ns: string;
   /** The origin browsers see: the Route's host, over https. */

@@ -1,8 +1,8 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS } from '../login-throttle.js';
-import { DEFAULT_MAX_PER_CLIENT } from '../sse.js';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
+import { LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS } from '../http/login-throttle.js';
+import { DEFAULT_MAX_PER_CLIENT } from '../http/sse.js';
 import { openStream, type RawStream, send } from '../test-support/http-from-address.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {
@@ -73,7 +73,7 @@ describe('the write budget cannot be refreshed with forged forwarding headers', 
   });
 
   describe('behind a router that appends the client address (an OpenShift Route, TRUST_PROXY=1)', () => {
-    let ui: RunningUi;
+    let ui: UiApp;
     let router: TestRouter;
 
     beforeAll(async () => {
@@ -106,7 +106,7 @@ describe('failed sign-ins are throttled per client', () => {
   const PASSWORD = 'correct horse battery staple';
   const TOKEN = 'script-token-0123456789';
   const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
-  let ui: RunningUi;
+  let ui: UiApp;
   let ns: string;
   const names = () => guitarNames(cluster.adminConfig(), ns);
   const get = (from: string, authorization?: string, headers: Record<string, string> = {}) =>
@@ -183,7 +183,7 @@ describe('failed sign-ins are throttled per client', () => {
 });
 
 describe('live streams are capped per client as well as in total', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   const streams: RawStream[] = [];
   const open = async (from: string, headers: Record<string, string> = {}) => {
     const stream = await openStream(`${ui.url}/events`, { from, headers });

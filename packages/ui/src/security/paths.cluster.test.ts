@@ -6,7 +6,7 @@ import { apiStatus, GROUP, PLURAL, VERSION } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import { csrfPair, type RawResponse, rawRequest } from '../test-support/raw-http.js';
 import { createGuitar, prepareCluster, startTestUi } from '../test-support/ui.js';
 
@@ -52,7 +52,7 @@ interface Case {
 }
 
 describe('every route addresses exactly one guitar (issue 11 §1)', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let victim: string;
   let bystander: string;
   const admin = () => cluster.adminConfig();

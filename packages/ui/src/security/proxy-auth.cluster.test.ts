@@ -3,7 +3,7 @@ import { Cluster } from '@guitars/testenv';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import { launchChromium } from '../test-support/chromium.js';
 import { send } from '../test-support/http-from-address.js';
 import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
@@ -28,7 +28,7 @@ import {
 const cluster = new Cluster(inject('testenv'));
 
 describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s RBAC', () => {
-  let ui: RunningUi;
+  let ui: UiApp;
   let aliceProxy: SignInProxy;
   let bobProxy: SignInProxy;
   let alice: TestClient;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Cluster } from '@guitars/testenv';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { RunningUi } from '../start.js';
+import type { UiApp } from '../app.js';
 import { startRouter, TEST_TLS, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,
@@ -92,7 +92,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
   }
 
   describe('over HTTPS (an edge Route, TRUST_PROXY=1)', () => {
-    let ui: RunningUi;
+    let ui: UiApp;
     let router: TestRouter;
     let sibling: Server;
     let uiOrigin: string;
@@ -159,7 +159,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
   });
 
   describe('over plain HTTP, where Chromium sends no fetch metadata', () => {
-    let ui: RunningUi;
+    let ui: UiApp;
     let sibling: Server;
     let uiOrigin: string;
     let siblingOrigin: string;

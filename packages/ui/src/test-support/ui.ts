@@ -3,8 +3,8 @@ import { API_VERSION, ensureGuitarCrd, GROUP, KIND, loadKubeConfig, PLURAL, VERS
 import type { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
+import { startUiApp, type UiApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { type RunningUi, startUi } from '../start.js';
 
 export interface TestUiOptions {
   /** Environment for loadConfig (PORT is 0 unless given). */
@@ -17,9 +17,9 @@ export interface TestUiOptions {
 }
 
 /** The whole UI in-process on 127.0.0.1 and a free port, as `kc`. Close it in afterAll. */
-export async function startTestUi(kc: KubeConfig, options: TestUiOptions = {}): Promise<RunningUi> {
+export async function startTestUi(kc: KubeConfig, options: TestUiOptions = {}): Promise<UiApp> {
   const config = loadConfig({ PORT: '0', ...options.env });
-  const ui = await startUi({
+  const ui = await startUiApp({
     kc,
     config,
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
