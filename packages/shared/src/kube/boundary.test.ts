@@ -59,7 +59,7 @@ describe('the door to the cluster', () => {
     const files = APP_SOURCES.flatMap((dir) => appFiles(join(root, dir)));
     // The scan saw the apps' code, not an empty folder.
     expect(files.map((f) => relative(root, f))).toEqual(
-      expect.arrayContaining(['packages/controller/src/app.ts', 'packages/ui/src/start.ts']),
+      expect.arrayContaining(['packages/controller/src/app.ts', 'packages/ui/src/app.ts']),
     );
     const found = files.flatMap((file) =>
       violations(readFileSync(file, 'utf8')).map((v) => `${relative(root, file)}: ${v}`),
