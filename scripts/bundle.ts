@@ -3,10 +3,9 @@
 // dist/index.js, in place of the entry point tsc emitted (tsc's other dist modules stay, for the
 // bench and the tests that import them).
 //
-// Why: Node keeps every ESM module it loads. @kubernetes/client-node alone is ~1,400 modules,
-// ~85 MB of RSS imported one by one, ~30 MB bundled: the controller with 10,000 guitars went from
-// 305 MB to ~250 MB RSS, and its live heap from ~43 MB to ~30 MB. The image then needs no
-// node_modules at all.
+// Why: Node keeps every ES module it loads, and @kubernetes/client-node alone is ~1,400 of them;
+// one bundle holds far less (measured: docs/performance-analysis.md, "Memory" and "Start-up"). The
+// image then needs no node_modules at all.
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +15,8 @@ const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
-// The three plugins below trim what the bundle evaluates at start-up; measured (idle start, empty
-// cluster, docs/performance-analysis.md "Start-up"): controller RSS 74.8 -> 68.1 MB, same CPU.
+// The plugins below trim what the bundle evaluates before its first request (measured:
+// docs/performance-analysis.md, "Start-up").
 
 /**
  * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
