@@ -3,17 +3,83 @@
 // dist/index.js, in place of the entry point tsc emitted (tsc's other dist modules stay, for the
 // bench and the tests that import them).
 //
-// Why: Node keeps every ESM module it loads. @kubernetes/client-node alone is ~1,400 modules,
-// ~85 MB of RSS imported one by one, ~30 MB bundled: the controller with 10,000 guitars went from
-// 305 MB to ~250 MB RSS, and its live heap from ~43 MB to ~30 MB. The image then needs no
-// node_modules at all.
+// Why: Node keeps every ES module it loads, and @kubernetes/client-node alone is ~1,400 of them;
+// one bundle holds far less (measured: docs/performance-analysis.md, "Memory" and "Start-up"). The
+// image then needs no node_modules at all.
 import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
+
+// The plugins below trim what the bundle evaluates before its first request (measured:
+// docs/performance-analysis.md, "Start-up").
+
+/**
+ * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
+ * its ES module facade, which reads every export, and so runs lazy getters such as node:http's
+ * WebSocket, which load Node's own copy of undici. A CommonJS module (what this makes of the
+ * import) reads only the properties used, when used.
+ */
+const builtins = new Set(builtinModules);
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      if (args.namespace === 'builtin' || !builtins.has(bare)) return undefined;
+      if (args.kind !== 'import-statement') return undefined;
+      return { path: bare, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * client-node's modules marked free of side effects (its package.json says nothing), so that
+ * esbuild drops the ones nothing uses: with KubeConfig alone imported, its ~760 generated model
+ * modules go (1.87 -> 1.26 MB). Today the apps still use generated APIs, which keep them.
+ * And undici, which client-node imports for its fetch-based API clients only (our requests go
+ * through node:https, kube-http.ts), loaded on first use instead of at start-up: a CommonJS shim
+ * whose getters require it.
+ */
+const CLIENT_NODE = '/node_modules/@kubernetes/client-node/';
+const LAZY_UNDICI = `module.exports = {
+  get fetch() { return require('undici').fetch; },
+  get Agent() { return require('undici').Agent; },
+  get ProxyAgent() { return require('undici').ProxyAgent; },
+};`;
+const clientNodeTrimmed: Plugin = {
+  name: 'client-node-trimmed',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'resolving') return undefined;
+      const fromClientNode = args.importer.includes(CLIENT_NODE);
+      if (!fromClientNode && args.path !== '@kubernetes/client-node') return undefined;
+      if (fromClientNode && args.path === 'undici')
+        return { path: 'undici', namespace: 'lazy-undici', pluginData: args.resolveDir };
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolving',
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { ...resolved, sideEffects: !resolved.path.includes(CLIENT_NODE) };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
+      contents: LAZY_UNDICI,
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+    }));
+  },
+};
 
 const result = await build({
   entryPoints: ['src/index.ts'],
@@ -47,6 +113,7 @@ const result = await build({
   define: { __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')) },
   // esbuild prints its errors and warnings itself.
   logLevel: 'warning',
+  plugins: [builtinsByRequire, clientNodeTrimmed],
   metafile: true,
 }).catch((err: unknown) => {
   // A build error, already printed: exit without the stack of esbuild's internals. Anything else

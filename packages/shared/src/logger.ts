@@ -23,12 +23,10 @@ export function createLogger(name: string, destination?: pino.DestinationStream,
 }
 
 /**
- * stdout, written synchronously: one write(2) per line. pino's default writes asynchronously
- * through libuv's thread pool, which costs the event loop a round trip per write: measured in the
- * controller reviewing 10,000 guitars, ~50 us of CPU per line, 10% of its CPU, where a direct
- * write costs a few. A synchronous line is also never lost: a crash, or a SIGKILL, cannot drop
- * lines still queued. The price is that a stalled stdout (a full pipe nobody reads) would stall
- * the app, as it does a Go program logging to stderr; container runtimes read it continuously.
+ * stdout, written synchronously: one write(2) per line, a few us, where pino's default (through
+ * libuv's thread pool) cost the controller ~10% of its CPU (docs/performance-analysis.md, "Logging").
+ * A synchronous line is never lost to a crash; a stalled stdout would stall the app, as it would
+ * a Go program logging to stderr.
  */
 function stdout(): pino.DestinationStream {
   return pino.destination({ dest: 1, sync: true });

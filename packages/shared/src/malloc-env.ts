@@ -4,15 +4,11 @@
  * them once, when the process starts, so an app cannot set them for itself the way it sets its V8
  * heap flags (small-heap.ts).
  *
- * Why, measured with 10,000 guitars cached (docs/performance-analysis.md), RSS controller / UI:
- * 116 / 134 MB without, 100 / 114 MB with, at the same CPU per review.
+ * Why (measured in docs/performance-analysis.md, "Memory": ~15 MB less RSS per app at the same CPU):
  * - MALLOC_ARENA_MAX: glibc gives each thread that mallocs (V8's compiler and GC helpers, libuv's
- *   pool) an arena of its own, up to 8 per core, each keeping what it once held: ~10 MB here.
- *   Two is the usual setting for containers (the JVM's and Node's images' advice alike).
- * - MALLOC_MMAP_THRESHOLD_: V8 parses the 4 MB bundle at start with ~15 MB of compiler memory that
- *   it frees at once, but from the middle of the heap, which glibc never gives back. Blocks of
- *   32 KB and more (V8's compiler zones grow to that) are mapped on their own, and unmapped when
- *   freed. Setting it also stops glibc from raising it on its own after such frees.
+ *   pool) an arena of its own, each keeping what it once held. Two is the usual container setting.
+ * - MALLOC_MMAP_THRESHOLD_: V8's start-up parse frees its compiler memory from the middle of the
+ *   heap, which glibc never gives back; blocks of 32 KB and more are mapped and unmapped instead.
  */
 export const MALLOC_ENV = {
   MALLOC_ARENA_MAX: '2',

@@ -6,7 +6,7 @@ import { type AppProcess, controllerPortEnv, startApp } from '../app-process.js'
 import { createGuitars, type GuitarRef, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { appIdentity } from '../identities.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
-import { quantile } from '../stats.js';
+import { extent, quantile } from '../stats.js';
 
 export const NAMESPACES_PER_RUN = 4;
 
@@ -78,7 +78,7 @@ export async function controllerBurst(plane: ControlPlane, n: number): Promise<B
     const created = performance.now();
     const keys = keysOf(refs);
     await watcher.waitForAll(keys, reviewTimeout(n));
-    const done = Math.max(...keys.map((k) => watcher.reviewedAt.get(k) as number));
+    const done = extent(keys.map((k) => watcher.reviewedAt.get(k) as number)).max;
     const requestsAfter = await apiserverRequests(plane);
     const latencies = keys.map((k) => (watcher.reviewedAt.get(k) as number) - (sentAt.get(k) as number));
     return {
@@ -125,8 +125,7 @@ export async function controllerBacklog(plane: ControlPlane, n: number): Promise
     const keys = keysOf(refs);
     await watcher.waitForAll(keys, reviewTimeout(n));
     const times = keys.map((k) => watcher.reviewedAt.get(k) as number);
-    const first = Math.min(...times);
-    const last = Math.max(...times);
+    const { min: first, max: last } = extent(times);
     return {
       guitars: n,
       reviewsPerSecond: (n - 1) / ((last - first) / 1000),

@@ -4,7 +4,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createGuitars, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitars.js';
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { startReference } from '../reference.js';
-import { median, round } from '../stats.js';
+import { extent, median, round } from '../stats.js';
 import { deleteGuitars, freshNamespaces, startController } from './controller.js';
 
 export type Side = 'controller' | 'reference';
@@ -60,8 +60,7 @@ export async function backlogFromStart(
     const apiserver = apiserverCpu(plane) - apiserverBefore;
     const peakRssMb = memoryMb(proc.pid).peak;
     const times = keys.map((k) => watcher.reviewedAt.get(k) as number);
-    const first = Math.min(...times);
-    const last = Math.max(...times);
+    const { min: first, max: last } = extent(times);
     // A stop right after the backlog, as a rollout would: what is left of the events waits or not.
     const stopping = performance.now();
     await proc.stop();
