@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { send } from '../test-support/http-from-address.js';
+import { send } from '../test-support/raw-http.js';
 import { serve } from '../test-support/tiny-app.js';
 import { audited } from './audit.js';
 import { errorHandler } from './error-handler.js';

@@ -1,7 +1,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../test-support/http-from-address.js';
+import { send } from '../test-support/raw-http.js';
 import { serve } from '../test-support/tiny-app.js';
 import { errorHandler } from './error-handler.js';
 import { proxyIdentity, proxyUserOf } from './proxy-identity.js';
@@ -30,7 +30,7 @@ describe('proxyIdentity', () => {
   it('takes the user, email and token from the proxy’s address', async () => {
     const res = await send(`${url}/`, { headers: { ...asAlice, 'x-forwarded-email': 'alice@example.test' } });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toEqual({
+    expect(JSON.parse(res.body)).toEqual({
       user: { user: 'alice', email: 'alice@example.test', token: 'sha256~alice' },
       // What the pages see: never the token.
       signedIn: { user: 'alice', signOut: '/oauth/sign_out' },
@@ -41,7 +41,7 @@ describe('proxyIdentity', () => {
     for (const headers of [asAlice, { ...asAlice, 'x-forwarded-for': '127.0.0.1' }]) {
       const res = await send(`${url}/`, { from: '127.0.0.2', headers });
       expect(res.status).toBe(401);
-      expect(res.text).not.toContain('alice');
+      expect(res.body).not.toContain('alice');
     }
   });
 
@@ -61,7 +61,7 @@ describe('proxyIdentity', () => {
     for (const path of ['/healthz', '/readyz']) {
       const res = await send(`${url}${path}`, { from: '127.0.0.2', headers: asAlice });
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.text)).toEqual({ user: null, signedIn: null });
+      expect(JSON.parse(res.body)).toEqual({ user: null, signedIn: null });
     }
   });
 });

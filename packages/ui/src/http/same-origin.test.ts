@@ -1,7 +1,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../test-support/http-from-address.js';
+import { send } from '../test-support/raw-http.js';
 import { serve } from '../test-support/tiny-app.js';
 import { errorHandler } from './error-handler.js';
 import { refuseCrossSite } from './same-origin.js';
@@ -44,7 +44,7 @@ describe('refuseCrossSite (fetch metadata and Origin)', () => {
   ])('lets through a POST with %s', async (_what, headers: Record<string, string>) => {
     const response = await call('POST', headers);
     expect(response.status).toBe(200);
-    expect(response.text).toBe('CHANGED-IT');
+    expect(response.body).toBe('CHANGED-IT');
   });
 
   it.each([
@@ -67,8 +67,8 @@ describe('refuseCrossSite (fetch metadata and Origin)', () => {
     for (const method of ['POST', 'DELETE', 'PUT', 'PATCH']) {
       const response = await call(method, headers);
       expect(response.status, method).toBe(403);
-      expect(response.text).not.toContain('CHANGED-IT');
-      expect(JSON.parse(response.text)).toMatchObject({ message: expect.stringContaining('another site') });
+      expect(response.body).not.toContain('CHANGED-IT');
+      expect(JSON.parse(response.body)).toMatchObject({ message: expect.stringContaining('another site') });
     }
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from '../app.js';
 import { LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS } from '../http/login-throttle.js';
 import { DEFAULT_MAX_PER_CLIENT } from '../http/sse.js';
-import { openStream, type RawStream, send } from '../test-support/http-from-address.js';
+import { openStream, type RawStream, send } from '../test-support/raw-http.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {
   eventually,
@@ -139,7 +139,7 @@ describe('failed sign-ins are throttled per client', () => {
     const retryAfter = Number(throttled.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LOGIN_WINDOW_MS / 1000);
-    expect(JSON.parse(throttled.text)).toMatchObject({
+    expect(JSON.parse(throttled.body)).toMatchObject({
       status: 429,
       message: expect.stringContaining('failed sign-ins'),
     });
@@ -210,7 +210,7 @@ describe('live streams are capped per client as well as in total', () => {
     const excess = await open(greedy);
     expect(excess.status).toBe(503);
     expect(excess.headers['retry-after']).toBe('10');
-    expect(excess.text).toContain('from your address');
+    expect(excess.body).toContain('from your address');
     // A forged forwarding header does not make it someone else.
     expect((await open(greedy, SPOOFS[0])).status).toBe(503);
 

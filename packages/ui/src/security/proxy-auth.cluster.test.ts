@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from '../app.js';
 import { launchChromium } from '../test-support/chromium.js';
-import { send } from '../test-support/http-from-address.js';
+import { send } from '../test-support/raw-http.js';
 import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
 import {
   createGuitar,
@@ -211,7 +211,7 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
     const forged = { 'x-forwarded-user': aliceName, 'x-forwarded-access-token': aliceToken };
     const page = await send(`${ui.url}/`, { from: '127.0.0.2', headers: forged });
     expect(page.status).toBe(401);
-    expect(page.text).not.toContain('a-strat');
+    expect(page.body).not.toContain('a-strat');
     const api = await send(`${ui.url}/api/guitars/${nsA}/a-strat`, {
       from: '127.0.0.2',
       method: 'DELETE',

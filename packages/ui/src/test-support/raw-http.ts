@@ -1,5 +1,22 @@
-import { type IncomingHttpHeaders, request } from 'node:http';
+import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+
+/**
+ * HTTP as a hostile client or many clients send it, which fetch cannot: a path sent exactly as
+ * written (fetch and the WHATWG URL parser resolve '..' and '%2e' before sending, node:http does
+ * not), any header, and a chosen loopback address to send from (127.0.0.2, 127.0.0.3, ...: all of
+ * 127/8 is this host on Linux), so that tests act as several clients. A fresh connection each time
+ * (no agent): a stream holds one, and clients must not share.
+ */
+export interface RawRequest {
+  /** The path to send, as written; else the URL's own path and query. */
+  path?: string;
+  /** The local address to connect from; 127.0.0.1 unless given. */
+  from?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
 
 export interface RawResponse {
   status: number;
@@ -7,48 +24,85 @@ export interface RawResponse {
   body: string;
 }
 
-export interface RawInit {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
+export function send(url: string, options: RawRequest = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = open(url, options, (res) => {
+      readBody(res).then(
+        (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+        reject,
+      );
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
-/**
- * One request with `path` sent exactly as written, as a hostile client sends it: fetch and the
- * WHATWG URL parser would resolve '..' and '%2e' before sending, node:http does not. A fresh
- * connection each time (no agent), closed after the answer.
- */
-export function rawRequest(baseUrl: string, path: string, init: RawInit = {}): Promise<RawResponse> {
-  const { hostname, port } = new URL(baseUrl);
+/** send() with `path` sent exactly as written: '..', '%2e' and '%2f' reach the server as they are. */
+export function rawRequest(
+  baseUrl: string,
+  path: string,
+  init: Omit<RawRequest, 'path'> = {},
+): Promise<RawResponse> {
+  return send(baseUrl, { ...init, path });
+}
+
+export interface RawStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body when the server refused the stream (it is complete then); '' for an open stream. */
+  body: string;
+  /** Hangs up, as a closed browser tab does. */
+  close(): void;
+}
+
+/** Opens GET `url` as an event stream: resolves once the headers are in, and keeps it open. */
+export function openStream(url: string, options: RawRequest = {}): Promise<RawStream> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: hostname,
-        port,
-        path,
-        method: init.method ?? 'GET',
-        agent: false,
-        headers: {
-          connection: 'close',
-          ...(init.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(init.body)) }),
-          ...init.headers,
-        },
-      },
+    const req = open(
+      url,
+      { ...options, headers: { accept: 'text/event-stream', ...options.headers } },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
+        const status = res.statusCode ?? 0;
+        const close = () => req.destroy();
+        if (status === 200) {
+          res.resume();
+          resolve({ status, headers: res.headers, body: '', close });
+          return;
+        }
+        readBody(res).then((body) => resolve({ status, headers: res.headers, body, close }), reject);
       },
     );
     req.on('error', reject);
-    req.end(init.body);
+    req.end();
+  });
+}
+
+function open(url: string, options: RawRequest, onResponse: (res: IncomingMessage) => void): ClientRequest {
+  const target = new URL(url);
+  const { body } = options;
+  return request(
+    {
+      host: target.hostname,
+      port: target.port,
+      path: options.path ?? `${target.pathname}${target.search}`,
+      method: options.method ?? 'GET',
+      localAddress: options.from ?? '127.0.0.1',
+      agent: false,
+      headers: {
+        ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        ...options.headers,
+      },
+    },
+    onResponse,
+  );
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
   });
 }
 
