@@ -45,6 +45,8 @@ export class GuitarInformer {
   private readonly errorHandlers: Array<(err: unknown, retryInMs: number) => void> = [];
   private readonly relistHandlers: Array<(guitars: number) => void> = [];
   private readonly syncHandlers: Array<(synced: boolean) => void> = [];
+  /** waitForSync's callers: woken by a sync or a stop (which is no change of sync). */
+  private syncWaiters: Array<() => void> = [];
 
   constructor(kc: KubeConfig, options: GuitarInformerOptions = {}) {
     this.http = new KubeHttp(kc);
@@ -78,6 +80,7 @@ export class GuitarInformer {
     this.stopped = true;
     this.reflector.stop();
     this.setWatching(false);
+    this.wakeWaiters();
     this.http.close();
   }
 
@@ -121,15 +124,7 @@ export class GuitarInformer {
   /** Resolves when the cache is in sync, or at once if it is stopped. */
   waitForSync(): Promise<void> {
     if (this.hasSynced() || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const handler = (synced: boolean) => {
-        if (synced || this.stopped) {
-          this.syncHandlers.splice(this.syncHandlers.indexOf(handler), 1);
-          resolve();
-        }
-      };
-      this.syncHandlers.push(handler);
-    });
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
   private replace(items: KubernetesObject[]): void {
@@ -148,7 +143,15 @@ export class GuitarInformer {
     const before = this.hasSynced();
     this.watching = watching && !this.stopped;
     const after = this.hasSynced();
-    if (before !== after) for (const handler of [...this.syncHandlers]) handler(after);
+    if (before === after) return;
+    for (const handler of this.syncHandlers) handler(after);
+    if (after) this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const wake of waiters) wake();
   }
 }
 

@@ -7,6 +7,7 @@ export * from './forbidden.js';
 export * from './forbidden-reporter.js';
 export * from './guitar.js';
 export * from './guitar-informer.js';
+export * from './informer/lister-watcher.js';
 export * from './kube-client.js';
 export * from './kube-http.js';
 export * from './logger.js';

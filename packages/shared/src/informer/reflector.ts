@@ -107,13 +107,14 @@ export class Reflector {
         const end = await this.watchOnce(live);
         // Ended by the apiserver (its timeoutSeconds) or given up idle: resume where it was.
         if (end === null || isIdleTimeout(end)) continue;
-        this.sink.watching(false);
         if (isExpired(end)) {
           // List again, at once unless the version just listed is gone already: that would loop.
+          // Still in sync meanwhile, like client-go's HasSynced: the relist follows at once.
           const fresh = listing && this.resourceVersion === from;
           this.resourceVersion = undefined;
           if (!fresh) continue;
         }
+        this.sink.watching(false);
         failure = end;
       }
       if (!live()) return;
