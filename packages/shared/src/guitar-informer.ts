@@ -12,8 +12,9 @@ export interface GuitarInformerOptions {
   namespace?: string;
   /** Only guitars matching this label selector. */
   labelSelector?: string;
-  /** First wait before retrying a failed list or watch, and the largest, before jitter. */
+  /** The first wait before retrying a failed list or watch (before jitter; default 800 ms). */
   minBackoffMs?: number;
+  /** The largest wait, jitter included (default 30 s). */
   maxBackoffMs?: number;
   /** Guitars per page of the list (client-go's reflector lists 500 at a time). */
   pageSize?: number;

@@ -1,9 +1,9 @@
 export interface BackoffOptions {
   /** The first wait, before jitter (client-go's reflector: 800 ms). */
   initialMs: number;
-  /** The largest wait before jitter (client-go's reflector: 30 s). */
+  /** The largest wait (client-go's reflector: 30 s, before jitter). */
   maxMs: number;
-  /** Each wait is the backoff times 1 to 1 + jitter (client-go's reflector: 1.0). */
+  /** Each wait is the backoff times 1 to 1 + jitter, at most maxMs (client-go's reflector: 1.0). */
   jitter?: number;
   /** A failure this long after the previous one starts again from initialMs (client-go: 2 min). */
   resetAfterMs?: number;
@@ -12,9 +12,11 @@ export interface BackoffOptions {
 }
 
 /**
- * client-go's reflector backoff (wait.NewExponentialBackoffManager): doubling from initialMs to
- * maxMs, each wait spread by jitter so that replicas that failed together do not retry together,
- * and forgotten after a healthy period.
+ * client-go's reflector backoff (wait.NewExponentialBackoffManager): doubling from initialMs, each
+ * wait spread by jitter so that replicas that failed together do not retry together, and
+ * forgotten after a healthy period. client-go's jitter takes a wait past its cap (30 s to 60 s);
+ * here maxMs is the largest wait, so the doubling stops at maxMs / (1 + jitter) and the waits at
+ * the top are still spread, between that and maxMs.
  */
 export class Backoff {
   private readonly jitter: number;
@@ -37,9 +39,10 @@ export class Backoff {
     const now = this.now();
     if (this.lastAt !== undefined && now - this.lastAt >= this.resetAfterMs) this.reset();
     this.lastAt = now;
+    const { initialMs, maxMs } = this.options;
     const base = this.baseMs;
-    this.baseMs = Math.min(base * 2, this.options.maxMs);
-    return Math.round(base * (1 + this.jitter * this.random()));
+    this.baseMs = Math.max(initialMs, Math.min(base * 2, maxMs / (1 + this.jitter)));
+    return Math.round(Math.min(maxMs, base * (1 + this.jitter * this.random())));
   }
 
   reset(): void {

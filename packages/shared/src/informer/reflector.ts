@@ -17,7 +17,7 @@ export interface ReflectorSink {
 export interface ReflectorOptions {
   /** Objects per page of a list (client-go: 500). */
   pageSize?: number;
-  /** Backoff after a failure: first and largest wait before jitter (client-go: 0.8 s and 30 s). */
+  /** Backoff after a failure: first wait before jitter, largest wait (client-go: 0.8 s, 30 s). */
   minBackoffMs?: number;
   maxBackoffMs?: number;
   /** Each watch asks the apiserver to end it after this to twice this (client-go: 5 min). */
@@ -49,6 +49,7 @@ export class Reflector {
   private readonly minWatchTimeoutSeconds: number;
   private readonly random: () => number;
   private readonly backoff: Backoff;
+  private readonly maxBackoffMs: number;
   /** Where the next watch starts; undefined until listed and after 410 Gone. */
   private resourceVersion: string | undefined;
   /** Bumped by stop(): a loop (or a list page in flight) of an older generation gives up. */
@@ -65,9 +66,10 @@ export class Reflector {
     this.pageSize = options.pageSize ?? 500;
     this.minWatchTimeoutSeconds = options.minWatchTimeoutSeconds ?? 300;
     this.random = options.random ?? Math.random;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.backoff = new Backoff({
       initialMs: options.minBackoffMs ?? 800,
-      maxMs: options.maxBackoffMs ?? 30_000,
+      maxMs: this.maxBackoffMs,
       random: this.random,
     });
   }
@@ -118,7 +120,8 @@ export class Reflector {
         failure = end;
       }
       if (!live()) return;
-      const wait = this.backoff.next();
+      // An apiserver that is starting (503) or overloaded (429) says when to come back.
+      const wait = retryAfterMs(failure, this.maxBackoffMs) ?? this.backoff.next();
       this.sink.error(failure, wait);
       await this.sleep(wait);
     }
@@ -216,6 +219,14 @@ function statusError(object: unknown): WatchStatusError {
 function isExpired(err: unknown): boolean {
   const { code, statusCode } = (err ?? {}) as { code?: unknown; statusCode?: unknown };
   return code === 410 || statusCode === 410;
+}
+
+/** The Retry-After of a 429 or 503 answer (seconds, as the apiserver sends it), at most `maxMs`. */
+function retryAfterMs(err: unknown, maxMs: number): number | undefined {
+  const { code, headers } = (err ?? {}) as { code?: unknown; headers?: Record<string, unknown> };
+  if (code !== 429 && code !== 503) return undefined;
+  const seconds = Number(headers?.['retry-after']);
+  return Number.isInteger(seconds) && seconds > 0 ? Math.min(seconds * 1000, maxMs) : undefined;
 }
 
 function isIdleTimeout(err: unknown): boolean {
