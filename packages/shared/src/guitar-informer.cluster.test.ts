@@ -76,6 +76,13 @@ describe('GuitarInformer against the shared cluster', () => {
   const kc = cluster.adminConfig();
   beforeAll(() => ensureGuitarCrd(kc));
 
+  /** A fresh namespace and a kubeconfig of a ServiceAccount there that may do nothing yet. */
+  async function withoutRights(prefix: string, serviceAccount: string) {
+    const namespace = await cluster.createNamespace(prefix);
+    await cluster.ensureServiceAccount(namespace, serviceAccount);
+    return { namespace, kc: (await cluster.kubeconfigFor(namespace, serviceAccount)).kc };
+  }
+
   it('lists in pages, caches every guitar once, and is synced only after the whole list', async () => {
     const namespace = await cluster.createNamespace('informer-pages');
     const { create } = guitars(kc, namespace);
@@ -125,9 +132,7 @@ describe('GuitarInformer against the shared cluster', () => {
   });
 
   it('reports a 403 with backoff, and syncs once it is granted the rights', async () => {
-    const namespace = await cluster.createNamespace('informer-403');
-    await cluster.ensureServiceAccount(namespace, 'reader');
-    const { kc: readerKc } = await cluster.kubeconfigFor(namespace, 'reader');
+    const { namespace, kc: readerKc } = await withoutRights('informer-403', 'reader');
     await guitars(kc, namespace).create('visible');
     const informer = new GuitarInformer(readerKc, { namespace, minBackoffMs: 200, maxBackoffMs: 1000 });
     const seen = record(informer);
@@ -161,9 +166,7 @@ describe('GuitarInformer against the shared cluster', () => {
   });
 
   it('stops during a backoff at once, and resolves start()', async () => {
-    const namespace = await cluster.createNamespace('informer-stop');
-    await cluster.ensureServiceAccount(namespace, 'nobody');
-    const { kc: nobodyKc } = await cluster.kubeconfigFor(namespace, 'nobody');
+    const { namespace, kc: nobodyKc } = await withoutRights('informer-stop', 'nobody');
     // A first wait of a minute or two: a stop that waited it out would fail the test's timeout.
     const informer = new GuitarInformer(nobodyKc, { namespace, minBackoffMs: 60_000, maxBackoffMs: 120_000 });
     const seen = record(informer);
