@@ -205,13 +205,17 @@ describe('GuitarInformer against faults', () => {
     return { informer, seen: record(informer) };
   }
 
+  /** A namespace with 'before-start' and 'doomed', and an informer of it quick to retry. */
+  async function twoGuitarsAndAnInformer(prefix: string) {
+    const namespace = await plane.createNamespace(prefix);
+    const writes = guitars(plane.adminConfig(), namespace);
+    await writes.create('before-start');
+    await writes.create('doomed');
+    return { namespace, ...writes, ...informerFor(namespace, { minBackoffMs: 100, maxBackoffMs: 1000 }) };
+  }
+
   it('resumes its watch after a lost connection, with backoff: no relist, no event lost', async () => {
-    const kc = plane.adminConfig();
-    const namespace = await plane.createNamespace('cut');
-    const { create, remove } = guitars(kc, namespace);
-    await create('before-start');
-    await create('doomed');
-    const { informer, seen } = informerFor(namespace, { minBackoffMs: 100, maxBackoffMs: 1000 });
+    const { namespace, create, remove, informer, seen } = await twoGuitarsAndAnInformer('cut');
     try {
       await informer.start();
       proxy.mode = 'refuse';
@@ -240,12 +244,7 @@ describe('GuitarInformer against faults', () => {
   });
 
   it('waits out an apiserver restart with backoff, and loses no change made meanwhile', async () => {
-    const kc = plane.adminConfig();
-    const namespace = await plane.createNamespace('restart');
-    const { create, remove } = guitars(kc, namespace);
-    await create('before-start');
-    await create('doomed');
-    const { informer, seen } = informerFor(namespace, { minBackoffMs: 100, maxBackoffMs: 1000 });
+    const { namespace, create, remove, informer, seen } = await twoGuitarsAndAnInformer('restart');
     try {
       await informer.start();
       await create('while-watching');
