@@ -1,4 +1,14 @@
-import { API_VERSION, GROUP, GuitarInformer, KIND, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
+import {
+  API_VERSION,
+  connect,
+  GROUP,
+  GuitarInformer,
+  KIND,
+  type Kube,
+  loadKubeConfig,
+  PLURAL,
+  VERSION,
+} from '@guitars/shared';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 
 export const BRANDS = [
@@ -76,11 +86,13 @@ export async function createGuitars(
  */
 export class ReviewWatcher {
   readonly reviewedAt = new Map<string, number>();
+  private readonly kube: Kube;
   private readonly informer: GuitarInformer;
   private waiters: Array<(key: string) => void> = [];
 
   constructor(kc: KubeConfig) {
-    this.informer = new GuitarInformer(kc);
+    this.kube = connect(kc);
+    this.informer = new GuitarInformer(this.kube.guitars);
     const seen = (obj: { metadata?: { namespace?: string; name?: string }; spec?: unknown }) => {
       const key = `${obj.metadata?.namespace}/${obj.metadata?.name}`;
       if ((obj.spec as { review?: unknown } | undefined)?.review === true && !this.reviewedAt.has(key)) {
@@ -96,8 +108,9 @@ export class ReviewWatcher {
     return this.informer.start();
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  async stop(): Promise<void> {
+    await this.informer.stop();
+    this.kube.close();
   }
 
   /**

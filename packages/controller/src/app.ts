@@ -50,12 +50,12 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   const { config, kc, logger, policy } = deps;
   const metrics = createMetrics();
   const starting = new AbortController();
-  // The cluster: one connection pool for the CRD install, review patches, events and the lease.
+  // The cluster: one connection pool for the informer, the CRD install, review patches, events
+  // and the lease.
   const kube = connect(kc);
 
-  const informer = new GuitarInformer(kc, {
-    namespace: config.namespace,
-    labelSelector: config.labelSelector,
+  const guitars = kube.guitars.select({ namespace: config.namespace, labelSelector: config.labelSelector });
+  const informer = new GuitarInformer(guitars, {
     minBackoffMs: 500,
     // client-go's reflector goes up to 30 s; 10 s resumes sooner after an outage, still no tight loop.
     maxBackoffMs: 10_000,
@@ -183,10 +183,10 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     else await standBy();
     queue.shutDown();
     await recorder.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
-    // No review is in flight, no event is queued, the lease is released (elector.stop above):
-    // nothing uses the pool any more.
-    kube.close();
+    // No review is in flight, no event is queued, the lease is released (elector.stop above), the
+    // watch is stopped: nothing uses the pool any more.
     await informer.stop();
+    kube.close();
     await close(server);
   };
 

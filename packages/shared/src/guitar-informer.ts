@@ -1,21 +1,15 @@
-import {
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  ListWatch,
-  Watch,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ListerWatcher } from './informer/lister-watcher.js';
+import { Reflector } from './informer/reflector.js';
+import { type Delta, Store } from './informer/store.js';
 import { apiMessage, apiStatus } from './kube/errors.js';
-import { KubeHttp } from './kube/http.js';
-import { guitarPath } from './kube/paths.js';
+
+export { trimForCache } from './informer/store.js';
 
 export interface GuitarInformerOptions {
-  /** Watch one namespace; all namespaces when absent. */
-  namespace?: string;
-  /** Only guitars matching this label selector. */
-  labelSelector?: string;
-  /** First and largest wait before restarting a failed list or watch. */
+  /** The first wait before retrying a failed list or watch (before jitter; default 800 ms). */
   minBackoffMs?: number;
+  /** The largest wait, jitter included (default 30 s). */
   maxBackoffMs?: number;
   /** Guitars per page of the list (client-go's reflector lists 500 at a time). */
   pageSize?: number;
@@ -23,99 +17,77 @@ export interface GuitarInformerOptions {
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
+/** `obj` is the object as now (for a delete: its last state); `old` what an update replaced. */
+export type InformerHandler = (obj: KubernetesObject, old?: KubernetesObject) => void;
+
 /**
- * A list-then-watch cache of guitars that survives a faulty cluster.
- *
- * client-node's ListWatch relists on 410 Gone and reconnects after a normal end or a client-side
- * timeout, but on any other error (a refused connection, an apiserver restart, a failed list, a
- * 403) it emits `error` and stays stopped. This wrapper restarts it with exponential backoff and
- * tracks whether the cache is in sync, for readiness probes. Objects are typed KubernetesObject,
- * not Guitar: the cluster may hold objects written before the schema, so consumers check them
- * (see isGuitar).
+ * A list-then-watch cache of guitars that survives a faulty cluster: client-go's informer, a
+ * Reflector (informer/reflector.ts) filing into a Store (informer/store.ts) and telling handlers
+ * what changed. It tracks whether the cache is in sync, for readiness probes, and says why each
+ * failure happened and when it will try again. Objects are typed KubernetesObject, not Guitar:
+ * the cluster may hold objects written before the schema, so consumers check them (see isGuitar).
  *
  * The list and the watch go over KubeHttp, not client-node's fetch: a third of the CPU per event,
- * and the list comes in pages (500 guitars, like client-go's reflector) instead of one body of
- * 10 MB at 10,000 guitars, which V8 held as one string while it was parsed.
+ * and the list comes in pages instead of one body of 10 MB at 10,000 guitars.
  */
 export class GuitarInformer {
-  private readonly listWatch: ListWatch<KubernetesObject>;
-  private readonly http: KubeHttp;
-  private readonly minBackoffMs: number;
-  private readonly maxBackoffMs: number;
-  private backoffMs: number;
+  private readonly store = new Store();
+  private readonly reflector: Reflector;
   private listed = false;
-  private connected = false;
+  private watching = false;
   private stopped = true;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly handlers: Record<InformerEvent, InformerHandler[]> = { add: [], update: [], delete: [] };
   private readonly errorHandlers: Array<(err: unknown, retryInMs: number) => void> = [];
   private readonly relistHandlers: Array<(guitars: number) => void> = [];
   private readonly syncHandlers: Array<(synced: boolean) => void> = [];
+  /** waitForSync's callers: woken by a sync or a stop (which is no change of sync). */
+  private syncWaiters: Array<() => void> = [];
 
-  constructor(kc: KubeConfig, options: GuitarInformerOptions = {}) {
-    this.minBackoffMs = options.minBackoffMs ?? 500;
-    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.backoffMs = this.minBackoffMs;
-    this.http = new KubeHttp(kc);
-    const { namespace, labelSelector } = options;
-    const pageSize = String(options.pageSize ?? 500);
-    const path = guitarPath(namespace);
-    const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const items: KubernetesObject[] = [];
-      let page: KubernetesListObject<KubernetesObject>;
-      let token: string | undefined;
-      do {
-        page = await this.http.request<KubernetesListObject<KubernetesObject>>({
-          method: 'GET',
-          path,
-          query: { labelSelector, limit: pageSize, continue: token },
-        });
-        for (const item of page.items) {
-          trimForCache(item);
-          items.push(item);
-        }
-        // The raw JSON's `continue` (client-node's model renames it `_continue`).
-        token = (page.metadata as { continue?: string } | undefined)?.continue;
-      } while (token);
-      // ListWatch lists again only when it has no resourceVersion to watch from: its watch fell
-      // too far behind (410 Gone). A restart after any other failure resumes the watch instead.
-      const relisted = this.listed;
-      // ListWatch files the items into its cache right after this promise settles, in a
-      // microtask; a macrotask later the cache holds the whole list.
-      setImmediate(() => {
-        this.listed = true;
-        if (relisted) for (const handler of this.relistHandlers) handler(items.length);
-      });
-      // Every page is read at the first page's resourceVersion: the list's.
-      return { ...page, items };
-    };
-    const watch = new ObservedWatch(kc, this.http, () => this.onConnected());
-    this.listWatch = new ListWatch(path, watch, list, false, labelSelector);
-    this.listWatch.on('error', (err: unknown) => this.handleFailure(err));
+  /**
+   * `guitars` is what to list and watch: `kube.guitars`, or `kube.guitars.select(...)` for one
+   * namespace or a label selector. The connection is the caller's to close, after stop().
+   */
+  constructor(guitars: ListerWatcher, options: GuitarInformerOptions = {}) {
+    this.reflector = new Reflector(
+      guitars,
+      {
+        replace: (items) => this.replace(items),
+        apply: (type, obj) => {
+          const delta = type === 'DELETED' ? this.store.delete(obj) : this.store.upsert(obj);
+          if (delta) this.dispatch(delta);
+        },
+        watching: (watching) => this.setWatching(watching),
+        error: (err, retryInMs) => {
+          for (const handler of this.errorHandlers) handler(err, retryInMs);
+        },
+      },
+      { pageSize: options.pageSize, minBackoffMs: options.minBackoffMs, maxBackoffMs: options.maxBackoffMs },
+    );
   }
 
   /** Starts listing and watching; resolves once the cache has synced (or stop() was called). */
   async start(): Promise<void> {
     if (!this.stopped) return this.waitForSync();
     this.stopped = false;
-    void this.listWatch.start();
+    this.reflector.run();
     return this.waitForSync();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.restartTimer);
-    this.setConnected(false);
-    await this.listWatch.stop();
-    this.http.close();
+    this.reflector.stop();
+    this.setWatching(false);
+    this.wakeWaiters();
   }
 
-  /** True once the first list has landed and the watch is connected; false while restarting. */
+  /** True once the first list has landed and a watch is open; false while restarting or relisting. */
   hasSynced(): boolean {
-    return this.listed && this.connected;
+    return this.listed && this.watching;
   }
 
-  on(event: InformerEvent, handler: (obj: KubernetesObject) => void): void {
-    this.listWatch.on(event, handler);
+  /** `update` handlers also get the object replaced; no consumer needs it today. */
+  on(event: InformerEvent, handler: InformerHandler): void {
+    this.handlers[event].push(handler);
   }
 
   /** Called on every failure with the wait before the next try. */
@@ -138,104 +110,45 @@ export class GuitarInformer {
   }
 
   get(namespace: string, name: string): KubernetesObject | undefined {
-    return this.listWatch.get(name, namespace);
+    return this.store.get(namespace, name);
   }
 
   list(namespace?: string): ReadonlyArray<KubernetesObject> {
-    return this.listWatch.list(namespace);
+    return this.store.list(namespace);
   }
 
   /** Resolves when the cache is in sync, or at once if it is stopped. */
   waitForSync(): Promise<void> {
     if (this.hasSynced() || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const handler = (synced: boolean) => {
-        if (synced || this.stopped) {
-          this.syncHandlers.splice(this.syncHandlers.indexOf(handler), 1);
-          resolve();
-        }
-      };
-      this.syncHandlers.push(handler);
-    });
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
-  private onConnected(): void {
-    // The first watch follows the first list; wait for the list to be filed before saying so.
-    setImmediate(() => {
-      if (this.stopped) return;
-      this.backoffMs = this.minBackoffMs;
-      this.setConnected(true);
-    });
+  private replace(items: KubernetesObject[]): void {
+    const relisted = this.listed;
+    for (const delta of this.store.replace(items)) this.dispatch(delta);
+    this.listed = true;
+    if (relisted) for (const handler of this.relistHandlers) handler(items.length);
   }
 
-  private handleFailure(err: unknown): void {
-    this.setConnected(false);
-    if (this.stopped) return;
-    const retryInMs = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.maxBackoffMs);
-    for (const handler of this.errorHandlers) handler(err, retryInMs);
-    clearTimeout(this.restartTimer);
-    this.restartTimer = setTimeout(() => {
-      if (!this.stopped) void this.listWatch.start();
-    }, retryInMs);
-    this.restartTimer.unref();
+  private dispatch(delta: Delta): void {
+    const old = delta.type === 'update' ? delta.old : undefined;
+    for (const handler of this.handlers[delta.type]) handler(delta.object, old);
   }
 
-  private setConnected(connected: boolean): void {
+  private setWatching(watching: boolean): void {
     const before = this.hasSynced();
-    this.connected = connected;
+    this.watching = watching && !this.stopped;
     const after = this.hasSynced();
-    if (before !== after) for (const handler of [...this.syncHandlers]) handler(after);
-  }
-}
-
-/**
- * The Watch that ListWatch drives: over KubeHttp, trimming each object before it is cached, and
- * reporting each connection that the apiserver accepted.
- */
-class ObservedWatch extends Watch {
-  constructor(
-    kc: KubeConfig,
-    private readonly http: KubeHttp,
-    private readonly connectedHook: () => void,
-  ) {
-    super(kc);
+    if (before === after) return;
+    for (const handler of this.syncHandlers) handler(after);
+    if (after) this.wakeWaiters();
   }
 
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    let failed = false;
-    const trimmed = (phase: string, apiObj: unknown, watchObj?: unknown) => {
-      trimForCache(apiObj);
-      callback(phase, apiObj, watchObj);
-    };
-    // Bookmarks keep the resourceVersion ListWatch resumes from fresh while nothing changes, so
-    // watching again after a quiet spell does not end in 410 Gone and a relist.
-    const query = { ...queryParams, allowWatchBookmarks: true };
-    const controller = await this.http.watch(path, query, trimmed, (err: unknown) => {
-      if (err) failed = true;
-      done(err);
-    });
-    if (!failed) this.connectedHook();
-    return controller;
+  private wakeWaiters(): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const wake of waiters) wake();
   }
-}
-
-/**
- * Drops what no consumer of the cache reads before it is cached, like client-go's
- * TransformStripManagedFields: managedFields is the largest part of a guitar (one entry per
- * writer, the creator and the controller at least) and would be held for every cached guitar.
- */
-export function trimForCache(obj: unknown): void {
-  const metadata = (obj as { metadata?: { managedFields?: unknown } } | null)?.metadata;
-  // Not `delete`: V8 turns an object that loses a property into a hash table, ~500 bytes more
-  // for each of 10,000 cached guitars (heap snapshot: 6.5 MB of them).
-  if (metadata && typeof metadata === 'object' && metadata.managedFields !== undefined)
-    metadata.managedFields = undefined;
 }
 
 /** A short description of an informer failure, for logs. */

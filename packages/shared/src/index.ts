@@ -7,6 +7,7 @@ export * from './forbidden-reporter.js';
 export * from './guitar.js';
 export * from './guitar-cache.js';
 export * from './guitar-informer.js';
+export * from './informer/lister-watcher.js';
 export * from './kube/index.js';
 export * from './logger.js';
 export * from './malloc-env.js';

@@ -80,7 +80,8 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
         'listing guitars of one namespace only',
       );
     }
-    informer = new GuitarInformer(kc, { namespace: watchedNamespace(scope), minBackoffMs, maxBackoffMs });
+    const guitars = kube.guitars.select({ namespace: watchedNamespace(scope) });
+    informer = new GuitarInformer(guitars, { minBackoffMs, maxBackoffMs });
     informer.onError((err, retryInMs) => {
       if (!forbidden.report(LIST_WATCH, err))
         logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed');
@@ -135,8 +136,8 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
     close: async (timeoutMs?: number) => {
       stopped = true;
       await ui.close(timeoutMs);
-      kube.close();
       await informer?.stop();
+      kube.close();
     },
   };
 }
