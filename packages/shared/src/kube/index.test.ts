@@ -1,23 +1,7 @@
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import type { ListerWatcher } from '../informer/lister-watcher.js';
 import { connect } from './index.js';
-
-/**
- * The lister-watcher the informer's reflector is written against (KubeHttp.watch's contract),
- * declared here as the informer declares it: kube.guitars must fit it as it is.
- */
-interface ListerWatcher {
-  list(options: {
-    limit: number;
-    continue: string | undefined;
-    resourceVersion?: string;
-  }): Promise<{ items: KubernetesObject[]; metadata: { resourceVersion: string; continue?: string } }>;
-  watch(
-    options: { resourceVersion: string; allowWatchBookmarks: boolean; timeoutSeconds?: number },
-    onEvent: (type: string, object: KubernetesObject) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController>;
-}
 
 describe('connect', () => {
   it('gives one client per kind of call, and sends nothing until one is made', () => {
