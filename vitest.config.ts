@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: ['scripts/**/*.test.ts'],
           exclude: [...configDefaults.exclude, CLUSTER_TESTS],
+          isolate: false,
         },
       },
       { extends: true, test: { name: 'cluster', include: [CLUSTER_TESTS] } },
