@@ -43,17 +43,21 @@ const builtinsByRequire: Plugin = {
 
 /**
  * client-node's modules marked free of side effects (its package.json says nothing), so that
- * esbuild drops the ones nothing uses: with KubeConfig alone imported, its ~760 generated model
- * modules go (1.87 -> 1.26 MB). Today the apps still use generated APIs, which keep them.
- * And undici, which client-node imports for its fetch-based API clients only (our requests go
- * through node:https, kube-http.ts), loaded on first use instead of at start-up: a CommonJS shim
- * whose getters require it.
+ * esbuild drops the ones nothing uses: the apps import only KubeConfig, and its ~760 generated
+ * model modules go (1.87 -> 1.26 MB for KubeConfig alone).
+ * And undici left out: client-node imports it only for the dispatcher of its generated API
+ * clients (KubeConfig.applySecurityAuthentication) and its fetch-based helpers, none of which the
+ * apps use (our requests go through node:https, kube/http.ts; applyToHTTPSOptions builds a
+ * node:https, hpagent or socks agent). Any use throws, saying so, instead of ~1 MB of bundle.
  */
 const CLIENT_NODE = '/node_modules/@kubernetes/client-node/';
-const LAZY_UNDICI = `module.exports = {
-  get fetch() { return require('undici').fetch; },
-  get Agent() { return require('undici').Agent; },
-  get ProxyAgent() { return require('undici').ProxyAgent; },
+const NO_UNDICI = `const missing = (name) => {
+  throw new Error('undici.' + name + ' is not bundled: use kube/http.ts, not client-node API clients (scripts/bundle.ts)');
+};
+module.exports = {
+  get fetch() { return missing('fetch'); },
+  get Agent() { return missing('Agent'); },
+  get ProxyAgent() { return missing('ProxyAgent'); },
 };`;
 const clientNodeTrimmed: Plugin = {
   name: 'client-node-trimmed',
@@ -62,8 +66,7 @@ const clientNodeTrimmed: Plugin = {
       if (args.pluginData === 'resolving') return undefined;
       const fromClientNode = args.importer.includes(CLIENT_NODE);
       if (!fromClientNode && args.path !== '@kubernetes/client-node') return undefined;
-      if (fromClientNode && args.path === 'undici')
-        return { path: 'undici', namespace: 'lazy-undici', pluginData: args.resolveDir };
+      if (fromClientNode && args.path === 'undici') return { path: 'undici', namespace: 'no-undici' };
       const resolved = await b.resolve(args.path, {
         kind: args.kind,
         importer: args.importer,
@@ -73,11 +76,7 @@ const clientNodeTrimmed: Plugin = {
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       return { ...resolved, sideEffects: !resolved.path.includes(CLIENT_NODE) };
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
-      contents: LAZY_UNDICI,
-      loader: 'js',
-      resolveDir: args.pluginData as string,
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({ contents: NO_UNDICI, loader: 'js' }));
   },
 };
 
