@@ -80,6 +80,27 @@ const clientNodeTrimmed: Plugin = {
   },
 };
 
+/**
+ * iconv-lite's CJK code tables (~400 kB of the UI's bundle) left out: only a Shift_JIS, GBK, Big5,
+ * EUC-JP or EUC-KR body would load one, and body-parser turns those away first (express.json takes
+ * only utf-* charsets, express.urlencoded utf-8 and iso-8859-1: 415). Should one be asked for, it
+ * throws instead of decoding.
+ */
+const noCjkTables: Plugin = {
+  name: 'no-cjk-tables',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/tables\/.*\.json$/ }, (args) =>
+      args.importer.includes('/node_modules/iconv-lite/')
+        ? { path: args.path, namespace: 'no-cjk-tables' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-cjk-tables' }, (args) => ({
+      contents: `throw new Error('iconv-lite ${args.path} is not bundled (scripts/bundle.ts)');`,
+      loader: 'js',
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: ['src/index.ts'],
   outfile: 'dist/index.js',
@@ -112,7 +133,7 @@ const result = await build({
   define: { __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')) },
   // esbuild prints its errors and warnings itself.
   logLevel: 'warning',
-  plugins: [builtinsByRequire, clientNodeTrimmed],
+  plugins: [builtinsByRequire, clientNodeTrimmed, noCjkTables],
   metafile: true,
 }).catch((err: unknown) => {
   // A build error, already printed: exit without the stack of esbuild's internals. Anything else
