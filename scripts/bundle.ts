@@ -15,8 +15,8 @@ const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
-// The plugins below trim what the bundle evaluates before its first request (measured:
-// docs/performance-analysis.md, "Start-up").
+// The plugins below trim what the bundle holds and evaluates before its first request (measured:
+// docs/performance-analysis.md, "Start-up" and "Start-up after the door and the informer").
 
 /**
  * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
