@@ -15,8 +15,8 @@ const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
-// The plugins below trim what the bundle evaluates before its first request (measured:
-// docs/performance-analysis.md, "Start-up").
+// The plugins below trim what the bundle holds and evaluates before its first request (measured:
+// docs/performance-analysis.md, "Start-up" and "Start-up after the door and the informer").
 
 /**
  * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
@@ -43,17 +43,21 @@ const builtinsByRequire: Plugin = {
 
 /**
  * client-node's modules marked free of side effects (its package.json says nothing), so that
- * esbuild drops the ones nothing uses: with KubeConfig alone imported, its ~760 generated model
- * modules go (1.87 -> 1.26 MB). Today the apps still use generated APIs, which keep them.
- * And undici, which client-node imports for its fetch-based API clients only (our requests go
- * through node:https, kube-http.ts), loaded on first use instead of at start-up: a CommonJS shim
- * whose getters require it.
+ * esbuild drops the ones nothing uses: the apps import only KubeConfig, and its ~760 generated
+ * model modules go (1.87 -> 1.26 MB for KubeConfig alone).
+ * And undici left out: client-node imports it only for the dispatcher of its generated API
+ * clients (KubeConfig.applySecurityAuthentication) and its fetch-based helpers, none of which the
+ * apps use (our requests go through node:https, kube/http.ts; applyToHTTPSOptions builds a
+ * node:https, hpagent or socks agent). Any use throws, saying so, instead of ~1 MB of bundle.
  */
 const CLIENT_NODE = '/node_modules/@kubernetes/client-node/';
-const LAZY_UNDICI = `module.exports = {
-  get fetch() { return require('undici').fetch; },
-  get Agent() { return require('undici').Agent; },
-  get ProxyAgent() { return require('undici').ProxyAgent; },
+const NO_UNDICI = `const missing = (name) => {
+  throw new Error('undici.' + name + ' is not bundled: use kube/http.ts, not client-node API clients (scripts/bundle.ts)');
+};
+module.exports = {
+  get fetch() { return missing('fetch'); },
+  get Agent() { return missing('Agent'); },
+  get ProxyAgent() { return missing('ProxyAgent'); },
 };`;
 const clientNodeTrimmed: Plugin = {
   name: 'client-node-trimmed',
@@ -62,8 +66,7 @@ const clientNodeTrimmed: Plugin = {
       if (args.pluginData === 'resolving') return undefined;
       const fromClientNode = args.importer.includes(CLIENT_NODE);
       if (!fromClientNode && args.path !== '@kubernetes/client-node') return undefined;
-      if (fromClientNode && args.path === 'undici')
-        return { path: 'undici', namespace: 'lazy-undici', pluginData: args.resolveDir };
+      if (fromClientNode && args.path === 'undici') return { path: 'undici', namespace: 'no-undici' };
       const resolved = await b.resolve(args.path, {
         kind: args.kind,
         importer: args.importer,
@@ -73,10 +76,27 @@ const clientNodeTrimmed: Plugin = {
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       return { ...resolved, sideEffects: !resolved.path.includes(CLIENT_NODE) };
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-undici' }, (args) => ({
-      contents: LAZY_UNDICI,
+    b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({ contents: NO_UNDICI, loader: 'js' }));
+  },
+};
+
+/**
+ * iconv-lite's CJK code tables (~400 kB of the UI's bundle) left out: only a Shift_JIS, GBK, Big5,
+ * EUC-JP or EUC-KR body would load one, and body-parser turns those away first (express.json takes
+ * only utf-* charsets, express.urlencoded utf-8 and iso-8859-1: 415). Should one be asked for, it
+ * throws instead of decoding.
+ */
+const noCjkTables: Plugin = {
+  name: 'no-cjk-tables',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/tables\/.*\.json$/ }, (args) =>
+      args.importer.includes('/node_modules/iconv-lite/')
+        ? { path: args.path, namespace: 'no-cjk-tables' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-cjk-tables' }, (args) => ({
+      contents: `throw new Error('iconv-lite ${args.path} is not bundled (scripts/bundle.ts)');`,
       loader: 'js',
-      resolveDir: args.pluginData as string,
     }));
   },
 };
@@ -113,7 +133,7 @@ const result = await build({
   define: { __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')) },
   // esbuild prints its errors and warnings itself.
   logLevel: 'warning',
-  plugins: [builtinsByRequire, clientNodeTrimmed],
+  plugins: [builtinsByRequire, clientNodeTrimmed, noCjkTables],
   metafile: true,
 }).catch((err: unknown) => {
   // A build error, already printed: exit without the stack of esbuild's internals. Anything else

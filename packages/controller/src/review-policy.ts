@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { normalizeBrand } from '@guitars/shared';
+import * as z from '@guitars/shared/zod';
 import { load } from 'js-yaml';
-import { z } from 'zod';
 
 /** What the controller says about one brand. `verdict` is a short label, also a metric label. */
 export interface Review {
@@ -57,10 +57,16 @@ export function reviewer(policy: ReviewPolicy): (brand: string) => Review {
 }
 
 // The CRD caps spec.comment at 1024 characters; verdicts become Prometheus label values.
-const comment = z.string().trim().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters');
+const nonEmpty = z.minLength(1, 'must not be empty');
+const comment = z.string().check(z.trim(), nonEmpty, z.maxLength(1024, 'must be at most 1024 characters'));
 const verdict = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be lower-case letters, digits or _, starting with a letter (≤ 32)');
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9_]{0,31}$/,
+      'must be lower-case letters, digits or _, starting with a letter (≤ 32)',
+    ),
+  );
 
 const policySchema = z
   .strictObject({
@@ -70,30 +76,32 @@ const policySchema = z
           verdict,
           comment,
           brands: z
-            .array(z.string().trim().min(1, 'must not be empty'))
-            .min(1, 'must list at least one brand'),
+            .array(z.string().check(z.trim(), nonEmpty))
+            .check(z.minLength(1, 'must list at least one brand')),
         }),
       )
-      .min(1, 'must hold at least one rule'),
+      .check(z.minLength(1, 'must hold at least one rule')),
     otherwise: z.strictObject({ verdict, comment }),
   })
-  .superRefine((policy, ctx) => {
-    const seen = new Map<string, string>();
-    policy.rules.forEach((rule, i) => {
-      rule.brands.forEach((brand, j) => {
-        const key = normalizeBrand(brand);
-        const first = seen.get(key);
-        if (first !== undefined && first !== rule.verdict) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['rules', i, 'brands', j],
-            message: `brand "${key}" is already listed under verdict "${first}"`,
-          });
-        }
-        seen.set(key, rule.verdict);
+  .check(
+    z.superRefine((policy, ctx) => {
+      const seen = new Map<string, string>();
+      policy.rules.forEach((rule, i) => {
+        rule.brands.forEach((brand, j) => {
+          const key = normalizeBrand(brand);
+          const first = seen.get(key);
+          if (first !== undefined && first !== rule.verdict) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['rules', i, 'brands', j],
+              message: `brand "${key}" is already listed under verdict "${first}"`,
+            });
+          }
+          seen.set(key, rule.verdict);
+        });
       });
-    });
-  });
+    }),
+  );
 
 /** Parses and validates a policy document (YAML or JSON text). */
 export function parseReviewPolicy(text: string, source = 'review policy'): ReviewPolicy {

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 
 /**
  * How an option's text becomes a value: a zod schema over the raw string (untrimmed: a password
  * may end in a space), and the placeholder --help prints after the flag.
  */
 export interface OptionValue<T> {
-  schema: z.ZodType<T, string>;
+  schema: z.ZodMiniType<T, string>;
   metavar: string;
   /** Booleans also take a bare `--flag`, meaning true. */
   boolean?: true;
@@ -13,13 +13,19 @@ export interface OptionValue<T> {
 
 /** Text, trimmed. */
 export function text(metavar = 'STRING'): OptionValue<string> {
-  return { schema: z.string().transform((s) => s.trim()), metavar };
+  return {
+    schema: z.pipe(
+      z.string(),
+      z.transform((s) => s.trim()),
+    ),
+    metavar,
+  };
 }
 
 /** Text kept exactly as given (passwords, secrets); `min` characters at least. */
 export function secret(min = 0): OptionValue<string> {
   return {
-    schema: z.string().min(min, `must be at least ${min} characters`),
+    schema: z.string().check(z.minLength(min, `must be at least ${min} characters`)),
     metavar: 'STRING',
   };
 }
@@ -70,12 +76,15 @@ export function custom<T>(
 ): OptionValue<T> {
   return {
     metavar,
-    schema: z.string().transform((s, ctx) => {
-      const value = read(s.trim());
-      if (value !== undefined) return value;
-      ctx.addIssue({ code: 'custom', message: expected });
-      return z.NEVER;
-    }),
+    schema: z.pipe(
+      z.string(),
+      z.transform((s, ctx) => {
+        const value = read(s.trim());
+        if (value !== undefined) return value;
+        ctx.issues.push({ code: 'custom', message: expected, input: s });
+        return z.NEVER;
+      }),
+    ),
   };
 }
 

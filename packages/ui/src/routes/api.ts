@@ -1,6 +1,6 @@
+import * as z from '@guitars/shared/zod';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import express, { type Request, Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { type GuitarRow, rowFromObject } from '../cache/guitar-row.js';
 import { MAX_PER_PAGE } from '../cache/guitar-store.js';
@@ -24,10 +24,10 @@ export interface GuitarJson {
 }
 
 const listQuery = z.object({
-  namespace: z.string().optional(),
-  brand: z.string().optional(),
-  page: z.coerce.number().int().min(1).default(1),
-  perPage: z.coerce.number().int().min(1).max(MAX_PER_PAGE).default(50),
+  namespace: z.optional(z.string()),
+  brand: z.optional(z.string()),
+  page: z._default(z.coerce.number().check(z.int(), z.minimum(1)), 1),
+  perPage: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_PER_PAGE)), 50),
 });
 
 /** The JSON API beside the pages (described at /api/openapi.json). */
