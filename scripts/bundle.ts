@@ -150,6 +150,19 @@ if (result.warnings.length > 0) {
   process.exit(1);
 }
 
+// What the plugins above keep out must stay out: a new import of undici or of full zod (not
+// zod/mini through @guitars/shared/zod) would bring back ~1 MB unnoticed.
+const KEPT_OUT = ['/node_modules/undici/', '/node_modules/zod/v4/classic/'];
+const crept = Object.keys(result.metafile.inputs).filter((input) =>
+  KEPT_OUT.some((dir) => `/${input}`.includes(dir)),
+);
+if (crept.length > 0) {
+  process.stderr.write(
+    `bundle: ${crept.length} module(s) that should stay out of the bundle came in, e.g. ${crept[0]} (see scripts/bundle.ts)\n`,
+  );
+  process.exit(1);
+}
+
 const output = result.metafile.outputs['dist/index.js'];
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(
