@@ -54,12 +54,16 @@ describe('the ui process (dist/index.js)', () => {
     current = runUiProcess({ PORT: String(await freePort()) });
     expect(await current.exit).toBe(1);
     const fatal = current.logs.find((l) => l.level === 'fatal');
-    expect(JSON.stringify(fatal)).toContain('no Kubernetes cluster configured');
+    expect(fatal?.msg).toMatch(/^no Kubernetes cluster configured: /);
+    // What was tried is the message; a stack trace would only bury it.
+    expect(fatal).not.toHaveProperty('err');
   });
 
-  it('exits 1 naming a bad variable', async () => {
+  it('exits 2 naming a bad variable, in one line on stderr as the controller does', async () => {
     current = runUiProcess({ KUBECONFIG: cluster.info.kubeconfigPath, PORT: 'http' });
-    expect(await current.exit).toBe(1);
-    expect(JSON.stringify(current.logs)).toContain('invalid configuration: PORT');
+    expect(await current.exit).toBe(2);
+    expect(current.raw).toEqual([
+      expect.stringMatching(/^stderr: guitars-ui: invalid configuration: PORT=http: /),
+    ]);
   });
 });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // First: V8's heap settings must be in place before anything allocates.
 import '@guitars/shared/small-heap';
-import { createLogger, loadKubeConfig } from '@guitars/shared';
+import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
 import { startUiApp } from './app.js';
-import { helpText, parseConfig } from './config.js';
+import { ConfigError, helpText, parseConfig } from './config.js';
 
 /** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
 const logger = createLogger('guitars-ui');
@@ -36,6 +36,13 @@ try {
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
 } catch (err) {
-  logger.fatal({ err }, 'the guitar UI could not start');
+  // As the controller: a bad setting is a usage error (one line, exit 2); no cluster, one fatal
+  // line without a stack; anything else, the error in full.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`guitars-ui: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof KubeConfigError) logger.fatal(err.message);
+  else logger.fatal({ err }, 'the guitar UI could not start');
   process.exit(1);
 }
