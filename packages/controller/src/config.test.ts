@@ -143,19 +143,3 @@ describe('--help', () => {
     expect(asShown('log-level')).toBe(c.logLevel);
   });
 });
-
-describe('parseDuration', () => {
-  it.each([
-    ['15s', 15_000],
-    ['500ms', 500],
-    ['2m', 120_000],
-    ['1.5', 1_500],
-    [' 3s ', 3_000],
-  ])('%s is %d ms', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each(['', 's', '-1s', '1h', 'ten'])('%j is not a duration', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
-});
