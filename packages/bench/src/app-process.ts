@@ -26,7 +26,12 @@ export async function startApp(
   const entry = fileURLToPath(pkg instanceof URL ? pkg : import.meta.resolve(pkg));
   const port = await freePort();
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [entry], {
+  // BENCH_CPU_PROF=<dir>: each app writes a V8 CPU profile there when it exits (Node refuses
+  // --cpu-prof in NODE_OPTIONS, so it goes on the command line).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, entry], {
     env: { ...process.env, ...MALLOC_ENV, ...env, ...portEnv(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

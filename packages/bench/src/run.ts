@@ -31,7 +31,8 @@ by default 11 up to 1,000 guitars (a backlog of 1,000 lasts about a second: the 
 guitars alone takes minutes; the UI's LIST-per-request baseline is skipped above 10,000.
 --quick: one run at 1,000 guitars, to check the harness (its numbers are not quoted).
 --only: run only these scenarios (docs/performance.md is then left alone); "reference" is the
-controller beside a client-go reference controller (packages/bench/reference), in pairs too.`;
+controller beside a client-go reference controller (packages/bench/reference), in pairs too.
+BENCH_CPU_PROF=<dir> in the environment: each app started writes a V8 CPU profile (.cpuprofile) there.`;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const SCALE_HEADING = '## Scale';
