@@ -1,23 +1,11 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
+import { testProjects } from './vitest.shared.ts';
 
 // The root's own tests (scripts/): the image tooling's pure logic, and the quick start against a
-// real cluster. Each package has its own vitest config.
-const CLUSTER_TESTS = 'scripts/**/*.cluster.test.ts';
-
+// real cluster, which `npm start` starts itself. Each package has its own vitest config.
 export default defineConfig({
   test: {
     testTimeout: 180_000,
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          include: ['scripts/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, CLUSTER_TESTS],
-          isolate: false,
-        },
-      },
-      { extends: true, test: { name: 'cluster', include: [CLUSTER_TESTS] } },
-    ],
+    projects: testProjects('scripts'),
   },
 });

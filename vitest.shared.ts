@@ -1,38 +1,45 @@
 import { fileURLToPath } from 'node:url';
-import { configDefaults, defineConfig } from 'vitest/config';
-
-/** Tests that start or use a control plane; every other test file is a unit test. */
-const CLUSTER_TESTS = 'src/**/*.cluster.test.ts';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * The test setup every package shares, its tests beside its sources, in two projects: `unit`
- * (pure logic, no control plane: `npm run test:unit`, seconds) and `cluster` (one real control
- * plane, etcd + kube-apiserver from @guitars/testenv, for all of the package's cluster test files).
+ * The two projects every test config here declares, for the test files under `dir`: `unit` (pure
+ * logic, no control plane: `npm run test:unit`, seconds) and `cluster` (files named
+ * `*.cluster.test.ts`, which start or use a control plane; `globalSetup` starts one for them all).
+ */
+export function testProjects(
+  dir: string,
+  { globalSetup }: { globalSetup?: string[] } = {},
+): TestProjectInlineConfiguration[] {
+  const clusterTests = `${dir}/**/*.cluster.test.ts`;
+  return [
+    {
+      extends: true,
+      test: {
+        name: 'unit',
+        include: [`${dir}/**/*.test.ts`],
+        exclude: [...configDefaults.exclude, clusterTests],
+        // Pure tests share their workers' modules: the UI's 22 files ran in 35 s isolated, most of
+        // it importing Express again for each file, and in under 5 s shared.
+        isolate: false,
+      },
+    },
+    {
+      extends: true,
+      test: { name: 'cluster', include: [clusterTests], ...(globalSetup ? { globalSetup } : {}) },
+    },
+  ];
+}
+
+/**
+ * The test setup every package shares, its tests beside its sources in src/; its cluster tests
+ * share one real control plane, etcd + kube-apiserver from @guitars/testenv.
  */
 export const withControlPlane = defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: 'unit',
-          include: ['src/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, CLUSTER_TESTS],
-          // Pure tests share their workers' modules: the UI's 22 files ran in 35 s isolated, most of
-          // it importing Express again for each file, and in under 5 s shared.
-          isolate: false,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'cluster',
-          include: [CLUSTER_TESTS],
-          globalSetup: [fileURLToPath(import.meta.resolve('@guitars/testenv/vitest-setup'))],
-        },
-      },
-    ],
+    projects: testProjects('src', {
+      globalSetup: [fileURLToPath(import.meta.resolve('@guitars/testenv/vitest-setup'))],
+    }),
   },
 });

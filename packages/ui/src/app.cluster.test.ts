@@ -38,7 +38,7 @@ describe('when the cluster cannot be reached', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('is alive but not ready', async () => {
@@ -84,7 +84,7 @@ describe('when the apiserver goes away and comes back', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
     await plane?.stop();
   });
 
@@ -140,7 +140,7 @@ describe('with RBAC for its own namespace only', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('lists its own namespace only, and says so on the page', async () => {
@@ -225,7 +225,7 @@ describe("on a ServiceAccount without rights (what oc new-app leaves: the namesp
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('says once who it runs as, what was refused and the fix; /readyz says the same', async () => {

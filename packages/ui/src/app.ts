@@ -33,9 +33,14 @@ export interface UiAppDeps {
   maxBackoffMs?: number;
 }
 
-export interface UiApp extends UiServer {
+export interface UiApp extends Omit<UiServer, 'close'> {
   store: GuitarStore;
   defaultNamespace: string;
+  /**
+   * Graceful stop: not ready, live streams ended, the requests in flight answered (at most
+   * config.shutdownTimeoutMs), then the watch and the cluster's connections closed.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -129,15 +134,22 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
     'guitar UI listening',
   );
 
+  const { close: closeServer, ...served } = ui;
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    stopped = true;
+    await closeServer(config.shutdownTimeoutMs);
+    await informer?.stop();
+    kube.close();
+  };
+
   return {
-    ...ui,
+    ...served,
     store,
     defaultNamespace,
-    close: async (timeoutMs?: number) => {
-      stopped = true;
-      await ui.close(timeoutMs);
-      await informer?.stop();
-      kube.close();
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

@@ -80,7 +80,7 @@ describe('the UI in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await ui?.close();
+    await ui?.stop();
     await plane?.stop();
   });
 

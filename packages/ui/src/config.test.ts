@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       auth: {},
       cookieSecretGenerated: true,
       writeRateLimit: 30,
+      shutdownTimeoutMs: 10_000,
     });
     expect(config.cookieSecret.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).cookieSecret).not.toBe(config.cookieSecret);
@@ -29,6 +30,7 @@ describe('loadConfig', () => {
       UI_AUTH_TOKEN: 'token',
       UI_COOKIE_SECRET: 's'.repeat(32),
       UI_WRITE_RATE_LIMIT: '5',
+      UI_SHUTDOWN_TIMEOUT: '3s',
     });
     expect(config).toEqual({
       port: 9090,
@@ -39,6 +41,7 @@ describe('loadConfig', () => {
       cookieSecret: 's'.repeat(32),
       cookieSecretGenerated: false,
       writeRateLimit: 5,
+      shutdownTimeoutMs: 3_000,
     });
   });
 
@@ -55,6 +58,9 @@ describe('loadConfig', () => {
       /PORT=eighty: .*UI_COOKIE_SECRET: must be at least 32 characters.*UI_WRITE_RATE_LIMIT=0/,
     );
     expect(() => loadConfig({ PORT: '70000' })).toThrow(ConfigError);
+    expect(() => loadConfig({ UI_SHUTDOWN_TIMEOUT: 'soon' })).toThrow(
+      /UI_SHUTDOWN_TIMEOUT=soon: expected a duration such as 15s/,
+    );
     expect(() => loadConfig({ GUITAR_NAMESPACE: '..' })).toThrow(
       /GUITAR_NAMESPACE=\.\.: must be a namespace name/,
     );

@@ -4,6 +4,7 @@ import { isDns1123Label } from '@guitars/shared';
 import {
   ConfigError,
   custom,
+  duration,
   helpText as formatHelp,
   integer,
   type Options,
@@ -37,6 +38,8 @@ export interface UiConfig {
   cookieSecretGenerated: boolean;
   /** UI_WRITE_RATE_LIMIT: creates and deletes per client per minute. */
   writeRateLimit: number;
+  /** UI_SHUTDOWN_TIMEOUT: on SIGTERM, the longest wait for the requests in flight. */
+  shutdownTimeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -58,6 +61,7 @@ export const DEFAULT_NAMESPACE = 'guitarcenter';
 /** No proxy is trusted unless TRUST_PROXY names it (`1` behind an OpenShift Route). */
 export const DEFAULT_TRUST_PROXY = false;
 export const DEFAULT_WRITE_RATE_LIMIT = 30;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const MIN_SECRET_LENGTH = 32;
 /** A sidecar proxy reaches the UI over the pod's loopback. */
 export const DEFAULT_PROXY_ADDRESSES = ['127.0.0.1', '::1'];
@@ -153,6 +157,14 @@ const OPTIONS = {
     default: DEFAULT_WRITE_RATE_LIMIT,
     help: 'Creates and deletes per client per minute; beyond it, 429.',
   },
+  shutdownTimeout: {
+    flag: 'shutdown-timeout',
+    env: 'UI_SHUTDOWN_TIMEOUT',
+    value: duration(),
+    default: DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shown: '10s',
+    help: 'On SIGTERM/SIGINT, the longest wait for the requests in flight.',
+  },
 } as const satisfies Options;
 
 /** --help: environment variables are the usual way (the manifests set them); flags win over them. */
@@ -215,6 +227,7 @@ export function parseConfig(argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv)
     cookieSecret: e.cookieSecret ?? randomBytes(32).toString('base64url'),
     cookieSecretGenerated: e.cookieSecret === undefined,
     writeRateLimit: e.writeRateLimit,
+    shutdownTimeoutMs: e.shutdownTimeout,
   };
   return { help: false, config };
 }

@@ -29,7 +29,7 @@ try {
     if (exiting) return;
     exiting = true;
     logger.info({ signal }, 'shutting down');
-    await ui.close();
+    await ui.stop();
     logger.info('stopped');
     process.exit(0);
   };

@@ -19,7 +19,7 @@ describe('the server', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('sends security headers with a strict Content-Security-Policy', async () => {
@@ -105,11 +105,11 @@ describe('the server', () => {
   });
 
   it('closes gracefully: not ready, live streams ended, the port freed', async () => {
-    const other = await startTestUi(cluster.adminConfig());
+    const other = await startTestUi(cluster.adminConfig(), { env: { UI_SHUTDOWN_TIMEOUT: '5s' } });
     const events = await fetch(`${other.url}/events`);
     expect(events.status).toBe(200);
     const reader = events.body?.getReader();
-    await other.close(5_000);
+    await other.stop();
     // The stream ends instead of hanging.
     for (;;) {
       const chunk = await reader?.read();
@@ -150,7 +150,7 @@ describe('the write rate limit', () => {
         (await fetch(`${ui.url}/api/guitars`, { headers: { 'x-forwarded-for': '203.0.113.1' } })).status,
       ).toBe(200);
     } finally {
-      await ui.close();
+      await ui.stop();
     }
   });
 
@@ -162,7 +162,7 @@ describe('the write rate limit', () => {
       // Same peer (127.0.0.1): a forged header does not buy a fresh budget.
       expect((await write(ui, '203.0.113.3')).status).toBe(429);
     } finally {
-      await ui.close();
+      await ui.stop();
     }
   });
 });
@@ -196,7 +196,7 @@ describe('logs', () => {
       // Probes are not logged: they would drown everything else.
       expect(events.some((e) => (e.req as { url?: string } | undefined)?.url === '/healthz')).toBe(false);
     } finally {
-      await ui.close();
+      await ui.stop();
     }
   });
 });

@@ -51,7 +51,7 @@ describe('live updates from the cluster', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('pushes a change event within a second of a create, an update and a delete', async () => {

@@ -41,7 +41,7 @@ describe('the JSON API, run as the guitars-ui ServiceAccount', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('lists every namespace (its ClusterRole allows it), sorted by brand then name', async () => {

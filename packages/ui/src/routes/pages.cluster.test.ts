@@ -38,7 +38,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   describe('the list', () => {

@@ -109,7 +109,7 @@ describe('the brand filter and the sort read the brand as the controller does', 
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   const list = async (query: string) => {
@@ -215,7 +215,7 @@ describe('guitars stored before the pattern stay readable (a control plane of it
   }, 180_000);
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
     await plane?.stop();
   });
 

@@ -51,7 +51,7 @@ describe('forged forms, against the real UI and apiserver', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   /** Posts a form as the browser holding `client`'s cookies would, with extra headers. */
@@ -230,7 +230,7 @@ describe('forms behind a TLS router (an edge Route, TRUST_PROXY=1)', () => {
 
   afterAll(async () => {
     await router?.close();
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('sets __Host- cookies (Secure, Path=/, no Domain), and its own forms work', async () => {

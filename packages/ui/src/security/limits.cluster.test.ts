@@ -68,7 +68,7 @@ describe('the write budget cannot be refreshed with forged forwarding headers', 
       // Another address is another client, with a budget of its own.
       expect((await create(ui.url, 'plain-bob', ns, BOB)).status).toBe(201);
     } finally {
-      await ui.close();
+      await ui.stop();
     }
   });
 
@@ -85,7 +85,7 @@ describe('the write budget cannot be refreshed with forged forwarding headers', 
 
     afterAll(async () => {
       await router?.close();
-      await ui?.close();
+      await ui?.stop();
     });
 
     it('counts each client by the address the router saw, whatever X-Forwarded-For it sent', async () => {
@@ -124,7 +124,7 @@ describe('failed sign-ins are throttled per client', () => {
   });
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   it(`answers 429 with Retry-After after ${LOGIN_FAILURE_LIMIT} wrong passwords or tokens, the right ones included`, async () => {
@@ -198,7 +198,7 @@ describe('live streams are capped per client as well as in total', () => {
 
   afterAll(async () => {
     for (const stream of streams) stream.close();
-    await ui?.close();
+    await ui?.stop();
   });
 
   it(`gives one client ${DEFAULT_MAX_PER_CLIENT} streams, 503 beyond, and still serves everyone else`, async () => {

@@ -127,7 +127,7 @@ describe('every route addresses exactly one guitar (issue 11 §1)', () => {
   beforeEach(seed);
 
   afterAll(async () => {
-    await ui?.close();
+    await ui?.stop();
   });
 
   const routes: Array<{ route: string; send: (namespace: string, name: string) => Promise<RawResponse> }> = [

@@ -101,7 +101,7 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
   afterAll(async () => {
     await aliceProxy?.close();
     await bobProxy?.close();
-    await ui?.close();
+    await ui?.stop();
   });
 
   it('shows each user only the namespaces where they may list guitars, and who is signed in', async () => {

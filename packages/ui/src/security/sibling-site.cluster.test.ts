@@ -123,7 +123,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
     afterAll(async () => {
       await new Promise((resolve) => sibling?.close(resolve));
       await router?.close();
-      await ui?.close();
+      await ui?.stop();
     });
 
     it("refuses the sibling's forged delete: it cannot plant a __Host- cookie, and its Origin is not the UI's", async () => {
@@ -181,7 +181,7 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
 
     afterAll(async () => {
       await new Promise((resolve) => sibling?.close(resolve));
-      await ui?.close();
+      await ui?.stop();
     });
 
     it("refuses the sibling's forged delete on its Origin alone, though the planted pair is valid", async () => {
