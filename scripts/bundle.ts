@@ -1,7 +1,8 @@
 // `node ../../scripts/bundle.ts`, run by an app's `build` after tsc (cwd: packages/controller or
 // packages/ui): bundles src/index.ts and everything it imports, node_modules included, into one
-// dist/index.js, in place of the entry point tsc emitted (tsc's other dist modules stay, for the
-// bench and the tests that import them).
+// dist/bundle.cjs, writes V8's code cache of it, and replaces the entry point tsc emitted,
+// dist/index.js, with one that runs the two (tsc's other dist modules stay, for the bench and the
+// tests that import them).
 //
 // Why: Node keeps every ES module it loads, and @kubernetes/client-node alone is ~1,400 of them;
 // one bundle holds far less (measured: docs/performance-analysis.md, "Memory" and "Start-up"). The
@@ -27,17 +28,11 @@ const crdManifest = fileURLToPath(
 // The plugins below trim what the bundle holds and evaluates before its first request (measured:
 // docs/performance-analysis.md, "Start-up" and "Start-up after the door and the informer").
 
-/**
- * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
- * its ES module facade, which reads every export, and so runs lazy getters such as node:http's
- * WebSocket, which load Node's own copy of undici. A CommonJS module (what this makes of the
- * import) reads only the properties used, when used.
- */
 const builtins = new Set(builtinModules);
 
 /**
  * Built-ins the apps do not use before they are ready, loaded on first use: client-node imports
- * child_process for its exec, Azure and GCP auth and WSL, ~10 ms of start-up loaded at once.
+ * child_process for its exec, Azure and GCP auth and WSL, ~10 ms of start-up (profiled) at once.
  */
 const LAZY_BUILTINS = new Set(['child_process']);
 function lazyBuiltin(name: string): string {
@@ -46,6 +41,13 @@ function lazyBuiltin(name: string): string {
   return `let loaded; const load = () => (loaded ??= require(${id}));
 module.exports = { ${keys.map((k) => `get ${k}() { return load()[${k}]; }`).join(', ')} };`;
 }
+
+/**
+ * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
+ * its ES module facade, which reads every export, and so runs lazy getters such as node:http's
+ * WebSocket, which load Node's own copy of undici. A CommonJS module (what this makes of the
+ * import) reads only the properties used, when used.
+ */
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(b) {
@@ -105,10 +107,10 @@ const clientNodeTrimmed: Plugin = {
 
 /**
  * Modules loaded at start by a module that needs them only later, if ever, required on first use
- * instead (~20 ms of start-up, measured: docs/performance-analysis.md, "Start-up: the code
+ * instead (~20 ms of start-up, profiled: docs/performance-analysis.md, "Start-up: the code
  * cache"): client-node's socks proxy agent (a `proxy-url: socks5://` kubeconfig), pino's worker
  * thread for transports (the apps log to stdout), and node:assert, which sonic-boom (pino's
- * stdout) calls only in an error path.
+ * stdout) calls only as it closes.
  */
 const LAZY_MODULES: { importer: string; path: string; shim: (req: string) => string }[] = [
   {
