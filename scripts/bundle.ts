@@ -1,15 +1,25 @@
 // `node ../../scripts/bundle.ts`, run by an app's `build` after tsc (cwd: packages/controller or
 // packages/ui): bundles src/index.ts and everything it imports, node_modules included, into one
-// dist/index.js, in place of the entry point tsc emitted (tsc's other dist modules stay, for the
-// bench and the tests that import them).
+// dist/bundle.cjs, writes V8's code cache of it, and replaces the entry point tsc emitted,
+// dist/index.js, with one that runs the two (tsc's other dist modules stay, for the bench and the
+// tests that import them).
 //
 // Why: Node keeps every ES module it loads, and @kubernetes/client-node alone is ~1,400 of them;
 // one bundle holds far less (measured: docs/performance-analysis.md, "Memory" and "Start-up"). The
 // image then needs no node_modules at all.
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_FILE, CODE_CACHE_FILE } from '@guitars/shared/bundle-loader';
 import { build, type Plugin } from 'esbuild';
+
+/** A build error, already printed by esbuild: exit without the stack of esbuild's internals. */
+function exitOnBuildError(err: unknown): never {
+  // Anything else (no esbuild binary for this platform, say) is thrown as it is.
+  if (err instanceof Error && 'errors' in err) process.exit(1);
+  throw err;
+}
 
 const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
@@ -18,13 +28,26 @@ const crdManifest = fileURLToPath(
 // The plugins below trim what the bundle holds and evaluates before its first request (measured:
 // docs/performance-analysis.md, "Start-up" and "Start-up after the door and the informer").
 
+const builtins = new Set(builtinModules);
+
+/**
+ * Built-ins the apps do not use before they are ready, loaded on first use: client-node imports
+ * child_process for its exec, Azure and GCP auth and WSL, ~10 ms of start-up (profiled) at once.
+ */
+const LAZY_BUILTINS = new Set(['child_process']);
+function lazyBuiltin(name: string): string {
+  const id = JSON.stringify(`node:${name}`);
+  const keys = Object.keys(process.getBuiltinModule(`node:${name}`) as object).map((k) => JSON.stringify(k));
+  return `let loaded; const load = () => (loaded ??= require(${id}));
+module.exports = { ${keys.map((k) => `get ${k}() { return load()[${k}]; }`).join(', ')} };`;
+}
+
 /**
  * Node's built-ins through `require`, not `import`: an ESM import of a built-in makes Node build
  * its ES module facade, which reads every export, and so runs lazy getters such as node:http's
  * WebSocket, which load Node's own copy of undici. A CommonJS module (what this makes of the
  * import) reads only the properties used, when used.
  */
-const builtins = new Set(builtinModules);
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(b) {
@@ -35,7 +58,9 @@ const builtinsByRequire: Plugin = {
       return { path: bare, namespace: 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
+      contents: LAZY_BUILTINS.has(args.path)
+        ? lazyBuiltin(args.path)
+        : `module.exports = require(${JSON.stringify(`node:${args.path}`)});`,
       loader: 'js',
     }));
   },
@@ -81,6 +106,46 @@ const clientNodeTrimmed: Plugin = {
 };
 
 /**
+ * Modules loaded at start by a module that needs them only later, if ever, required on first use
+ * instead (~20 ms of start-up, profiled: docs/performance-analysis.md, "Start-up: the code
+ * cache"): client-node's socks proxy agent (a `proxy-url: socks5://` kubeconfig), pino's worker
+ * thread for transports (the apps log to stdout), and node:assert, which sonic-boom (pino's
+ * stdout) calls only as it closes.
+ */
+const LAZY_MODULES: { importer: string; path: string; shim: (req: string) => string }[] = [
+  {
+    importer: '/node_modules/@kubernetes/client-node/dist/config.js',
+    path: 'socks-proxy-agent',
+    shim: (req) => `module.exports = { get SocksProxyAgent() { return ${req}.SocksProxyAgent; } };`,
+  },
+  {
+    importer: '/node_modules/pino/lib/transport.js',
+    path: 'thread-stream',
+    shim: (req) => `module.exports = function ThreadStream(options) { return new (${req})(options); };`,
+  },
+  {
+    importer: '/node_modules/sonic-boom/index.js',
+    path: 'assert',
+    shim: (req) => `module.exports = function assert(...args) { return ${req}(...args); };`,
+  },
+];
+const lazyModules: Plugin = {
+  name: 'lazy-modules',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      const lazy = LAZY_MODULES.findIndex((m) => m.path === args.path && args.importer.endsWith(m.importer));
+      if (lazy < 0) return undefined;
+      return { path: args.path, namespace: 'lazy', pluginData: { lazy, resolveDir: args.resolveDir } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
+      const { lazy, resolveDir } = args.pluginData as { lazy: number; resolveDir: string };
+      const module = LAZY_MODULES[lazy] as (typeof LAZY_MODULES)[number];
+      return { contents: module.shim(`require(${JSON.stringify(module.path)})`), resolveDir, loader: 'js' };
+    });
+  },
+};
+
+/**
  * iconv-lite's CJK code tables (~400 kB of the UI's bundle) left out: only a Shift_JIS, GBK, Big5,
  * EUC-JP or EUC-KR body would load one, and body-parser turns those away first (express.json takes
  * only utf-* charsets, express.urlencoded utf-8 and iso-8859-1: 415). Should one be asked for, it
@@ -101,46 +166,45 @@ const noCjkTables: Plugin = {
   },
 };
 
+// V8 tells a cache's source by its length only: a cache left from an earlier bundle of the same
+// length would be taken. It goes first, and a failed build leaves none.
+rmSync(`dist/${CODE_CACHE_FILE}`, { force: true });
+
 const result = await build({
   entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.js',
-  // tsc wrote dist/index.js a moment ago: this replaces it.
-  allowOverwrite: true,
+  // A CommonJS module, not dist/index.js: the entry point below loads it with V8's code cache.
+  outfile: `dist/${BUNDLE_FILE}`,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node22',
   // Whitespace and syntax only: identifiers keep their names, so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
   // V8 keeps a source with any non-ASCII character as a two-byte string: with the comments kept
   // (some have such characters), a 7 MB bundle held its source as 14.5 MB. No legal comments, and
-  // non-ASCII characters of strings and regexps escaped: one byte per character.
+  // non-ASCII characters of strings and regexps escaped: one byte per character (the entry point
+  // reads the bundle as latin1).
   legalComments: 'none',
   charset: 'ascii',
-  // dist/index.js.map, named by a sourceMappingURL comment, for NODE_OPTIONS=--enable-source-maps:
+  // dist/bundle.cjs.map, named by a sourceMappingURL comment, for NODE_OPTIONS=--enable-source-maps:
   // off by default (the images too), as Node then holds the map, decoded once a stack trace is
   // made: 70-100 MB more RSS for these bundles, measured.
   sourcemap: 'linked',
-  // An ESM bundle has no `require`, but bundled CommonJS (pino, express, ...) requires Node's
-  // built-ins: without one, it throws "Dynamic require of "os" is not supported". esbuild keeps
-  // the entry point's `#!/usr/bin/env node` above this banner (the controller has a bin).
-  banner: {
-    js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
+  // The sources are ES modules: import.meta.url becomes the bundle's own URL, as it was when the
+  // bundle was an ES module.
+  banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: {
+    'import.meta.url': '__bundleUrl',
+    // @guitars/shared reads its CRD manifest beside its own module, which a bundle is not: the
+    // manifest goes into the bundle instead (packages/shared/src/crd.ts).
+    __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')),
   },
-  // @guitars/shared reads its CRD manifest beside its own module, which a bundle is not: the
-  // manifest goes into the bundle instead (packages/shared/src/crd.ts).
-  define: { __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')) },
   // esbuild prints its errors and warnings itself.
   logLevel: 'warning',
-  plugins: [builtinsByRequire, clientNodeTrimmed, noCjkTables],
+  plugins: [lazyModules, builtinsByRequire, clientNodeTrimmed, noCjkTables],
   metafile: true,
-}).catch((err: unknown) => {
-  // A build error, already printed: exit without the stack of esbuild's internals. Anything else
-  // (no esbuild binary for this platform, say) is thrown as it is.
-  if (err instanceof Error && 'errors' in err) process.exit(1);
-  throw err;
-});
+}).catch(exitOnBuildError);
 
 // A warning (an import it could not resolve, a require it cannot bundle, a direct eval...) means
 // the bundle may break at run time, where no test may look: the build fails on any. Silence one
@@ -163,8 +227,63 @@ if (crept.length > 0) {
   process.exit(1);
 }
 
-const output = result.metafile.outputs['dist/index.js'];
+// dist/index.js, the entry point (`node dist/index.js`, the package's main and bin): a few lines
+// that run the bundle beside it with its code cache. tsc wrote dist/index.js a moment ago: this
+// replaces it.
+await build({
+  stdin: {
+    contents:
+      "import { runBundleBeside } from '@guitars/shared/bundle-loader'; runBundleBeside(import.meta.url);",
+    resolveDir: process.cwd(),
+    sourcefile: 'entry.js',
+  },
+  outfile: 'dist/index.js',
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  banner: { js: '#!/usr/bin/env node' },
+  logLevel: 'warning',
+}).catch(exitOnBuildError);
+// tsc's map of the entry point it wrote, which is gone.
+rmSync('dist/index.js.map', { force: true });
+
+// The code cache, made by this Node (the image's build stage runs the runtime stage's Node) from
+// a run of the bundle that exits at once (--help), then checked: a cache V8 turns down costs a
+// read and nothing else, so it would go unnoticed. NODE_OPTIONS is left out: V8 flags in it would
+// make a cache that fits only runs with the same flags.
+const { NODE_OPTIONS: _, ...env } = process.env;
+const node = (code: string) => {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  if (run.status !== 0) {
+    process.stderr.write(
+      `bundle: making the code cache failed (${run.status ?? run.signal}): ${run.stderr}\n`,
+    );
+    process.exit(1);
+  }
+  return run.stdout;
+};
+const bundlePath = `${process.cwd()}/dist/${BUNDLE_FILE}`;
+const cachePath = `${process.cwd()}/dist/${CODE_CACHE_FILE}`;
+const loader = JSON.stringify(import.meta.resolve('@guitars/shared/bundle-loader'));
+const paths = `${JSON.stringify(bundlePath)}, ${JSON.stringify(cachePath)}`;
+node(`import { writeCodeCache } from ${loader}; writeCodeCache(${paths}, ['--help']);`);
+const check = node(
+  `import { compileBundle } from ${loader}; process.stdout.write(String(compileBundle(${paths}).cacheRejected));`,
+);
+if (check !== 'false') {
+  process.stderr.write(`bundle: V8 turns down the code cache it just made (cacheRejected: ${check})\n`);
+  process.exit(1);
+}
+
+const output = result.metafile.outputs[`dist/${BUNDLE_FILE}`];
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(
-  `bundle: ${process.cwd()}/dist/index.js, ${inputs} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(1)} MB\n`,
+  `bundle: ${bundlePath}, ${inputs} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(2)} MB, code cache ${(statSync(cachePath).size / 1e6).toFixed(2)} MB\n`,
 );

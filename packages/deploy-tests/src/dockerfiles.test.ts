@@ -115,19 +115,21 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
     expect(dockerfile.text).not.toMatch(/npm (install|i) /);
   });
 
-  it('copies the bundle its package.json `main` names, and no node_modules, tsc output or source map', () => {
+  it('copies the entry its package.json `main` names and the bundle, and no node_modules, tsc output or source map', () => {
     const copies = instructionsOf(final, 'COPY').map((c) => copyParts(c));
-    // Everything from the build stage, where dist/index.js is the bundle.
+    // Everything from the build stage, where dist/index.js runs the bundle, dist/bundle.cjs.
     expect(copies.every((c) => c.from === 'build')).toBe(true);
     const copied = copies.flatMap((c) => c.sources.map((s) => s.replace(/\/$/, '')));
-    // The bundle, and its map only when the build stage left it (SOURCE_MAPS=true); package.json
-    // for its "type": "module"; the UI's templates and static files, which stay files.
+    // The entry; the bundle, its code cache, and its map only when the build stage left it
+    // (SOURCE_MAPS=true); package.json for the entry's "type": "module"; the UI's templates and
+    // static files, which stay files.
     const main = posix.join(`/app/packages/${app}`, pkg.main);
     expect(main).toBe(`/app/packages/${app}/dist/index.js`);
     expect(copied.sort()).toEqual(
       [
         `/app/packages/${app}/package.json`,
-        `${main}*`,
+        main,
+        `/app/packages/${app}/dist/bundle.cjs*`,
         ...(app === 'ui' ? ['/app/packages/ui/views', '/app/packages/ui/public'] : []),
       ].sort(),
     );
@@ -139,7 +141,7 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
     expect(build && stageVariables(build).SOURCE_MAPS).toBe('false');
     const runs = build ? instructionsOf(build, 'RUN').map((r) => r.getRawArgumentsContent() ?? '') : [];
     expect(runs.join('\n')).toContain(
-      `if [ "$SOURCE_MAPS" != true ]; then rm packages/${app}/dist/index.js.map; fi`,
+      `if [ "$SOURCE_MAPS" != true ]; then rm packages/${app}/dist/bundle.cjs.map; fi`,
     );
   });
 

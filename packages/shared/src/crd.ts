@@ -10,7 +10,7 @@ export const CRD_MANIFEST_PATH = fileURLToPath(
 
 /**
  * The manifest's text, put in by scripts/bundle.ts (esbuild `define`) when an app is bundled: in
- * a bundle, import.meta.url is the app's dist/index.js, so CRD_MANIFEST_PATH points nowhere, and
+ * a bundle, import.meta.url is the app's dist/bundle.cjs, so CRD_MANIFEST_PATH points nowhere, and
  * the image ships no packages/shared. Unbundled (tests, tsc output), it stays undefined.
  */
 declare const __GUITAR_CRD_YAML__: string | undefined;
