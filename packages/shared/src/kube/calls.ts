@@ -115,7 +115,7 @@ export function callHttp2(
  * (https://pkg.go.dev/golang.org/x/net/http2, "canRetryError").
  */
 export function unprocessed(err: unknown): boolean {
-  const { code, message } = err as { code?: unknown; message?: unknown };
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
   return (
     code === 'ERR_HTTP2_GOAWAY_SESSION' ||
     (code === 'ERR_HTTP2_STREAM_ERROR' && String(message).includes('NGHTTP2_REFUSED_STREAM'))
