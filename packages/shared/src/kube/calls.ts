@@ -111,8 +111,8 @@ export function callHttp2(
 
 /**
  * A request the server never processed: its stream refused, or sent after the server's GOAWAY.
- * Safe to send again on a new connection, as Go's HTTP/2 transport does
- * (https://pkg.go.dev/golang.org/x/net/http2, "canRetryError").
+ * Safe to send again on a new connection, as Go's HTTP/2 transport does (canRetryError in
+ * https://github.com/golang/net/blob/v0.49.0/http2/transport.go).
  */
 export function unprocessed(err: unknown): boolean {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };

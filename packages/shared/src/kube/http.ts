@@ -67,7 +67,8 @@ export class KubeHttp {
     this.agent = new this.transport.Agent({ keepAlive: true });
     this.tokenAgent = new this.transport.Agent({ keepAlive: true });
     this.proxied = Boolean(cluster.proxyUrl);
-    // DISABLE_HTTP2: client-go's switch, for a front end that mishandles HTTP/2.
+    // DISABLE_HTTP2: client-go's switch, for a front end that mishandles HTTP/2
+    // (https://github.com/kubernetes/apimachinery/blob/v0.36.3/pkg/util/net/http.go).
     if (this.server.protocol === 'https:' && !this.proxied && !process.env.DISABLE_HTTP2)
       this.http2 = new Http2Sessions(this.server);
   }

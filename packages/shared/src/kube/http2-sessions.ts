@@ -3,9 +3,15 @@ import type * as https from 'node:https';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 
-/** A connection with no answer to a ping within this long is dead: client-go's PingTimeout. */
+/**
+ * A connection with no answer to a ping within this long is dead: client-go's PingTimeout
+ * (https://github.com/kubernetes/apimachinery/blob/v0.36.3/pkg/util/net/http.go).
+ */
 const PING_TIMEOUT_MS = 15_000;
-/** client-go's TLSHandshakeTimeout: a connection that never completes its handshake fails. */
+/**
+ * A connection that never completes its handshake fails: client-go's TLSHandshakeTimeout
+ * (https://github.com/kubernetes/client-go/blob/v0.36.3/transport/cache.go).
+ */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** The TLS options of applyToHTTPSOptions that make a connection: one session per distinct set. */
@@ -113,7 +119,9 @@ export class Http2Sessions {
     if (role === undefined) return;
     this.roles.delete(session);
     const entry = this.entries.get(role);
-    entry?.session.then((s) => s === session && this.entries.get(role) === entry && this.entries.delete(role));
+    entry?.session.then(
+      (s) => s === session && this.entries.get(role) === entry && this.entries.delete(role),
+    );
   }
 
   /** Closes every session, in flight or not: for a stop. */
