@@ -1,8 +1,11 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type Answer, type Call, callHttp1, callHttp2, type Timeout, unprocessed } from './calls.js';
 import { KubeApiError } from './errors.js';
+import { Http2Sessions } from './http2-sessions.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -38,8 +41,10 @@ const REQUEST_TIMEOUT_MS = 60_000;
 const WATCH_IDLE_TIMEOUT_MS = 30_000;
 
 /**
- * The one HTTP stack of a process: JSON over node:https with one keep-alive pool, a third of
- * client-node's CPU per request (docs/performance-analysis.md, "The transport (kube/http.ts)").
+ * The one HTTP stack of a process: JSON over HTTP/2 (one connection per credentials, as client-go)
+ * or node:https with one keep-alive pool, a third of client-node's CPU per request
+ * (docs/performance-analysis.md, "The transport (kube/http.ts)" and "The transport: HTTP/2").
+ * HTTP/1.1 serves an http:// server, a kubeconfig proxy-url, a server without h2, DISABLE_HTTP2.
  * Credentials (CA, client certificate, token, exec or auth-provider plugin, proxy-url) come from
  * client-node's KubeConfig.applyToHTTPSOptions. Refusals are thrown as KubeApiError.
  */
@@ -50,6 +55,8 @@ export class KubeHttp {
   private readonly tokenAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly proxied: boolean;
+  /** Undefined where HTTP/2 cannot be used, or once the server answered TLS without h2. */
+  private http2: Http2Sessions | undefined;
   private credentials: { readAt: number; options: Promise<https.RequestOptions> } | undefined;
 
   constructor(private readonly kc: KubeConfig) {
@@ -60,12 +67,16 @@ export class KubeHttp {
     this.agent = new this.transport.Agent({ keepAlive: true });
     this.tokenAgent = new this.transport.Agent({ keepAlive: true });
     this.proxied = Boolean(cluster.proxyUrl);
+    // DISABLE_HTTP2: client-go's switch, for a front end that mishandles HTTP/2
+    // (https://github.com/kubernetes/apimachinery/blob/v0.36.3/pkg/util/net/http.go).
+    if (this.server.protocol === 'https:' && !this.proxied && !process.env.DISABLE_HTTP2)
+      this.http2 = new Http2Sessions(this.server);
   }
 
   /** A request whose answer is JSON, parsed. */
   request<T>(req: KubeHttpRequest): Promise<T> {
-    return this.exchange(req, (res) =>
-      bodyOf(res).then((text) => (text ? JSON.parse(text) : undefined) as T),
+    return this.exchange(req, (res, complete) =>
+      bodyOf(res, complete).then((text) => (text ? JSON.parse(text) : undefined) as T),
     );
   }
 
@@ -79,29 +90,53 @@ export class KubeHttp {
 
   private async exchange<T>(
     req: KubeHttpRequest,
-    read: (res: http.IncomingMessage) => Promise<T>,
+    read: (body: Readable, complete: () => boolean) => Promise<T>,
   ): Promise<T> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const timeout = {
+      ms: REQUEST_TIMEOUT_MS,
+      message: `${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`,
+    };
     const options = await this.options(req, payload);
-    return new Promise<T>((resolve, reject) => {
-      const outgoing = this.transport.request({ ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-        const status = res.statusCode ?? 0;
-        // A user's expired token says nothing about the kubeconfig's credentials.
-        if (status === 401 && req.bearerToken === undefined) this.credentials = undefined;
-        const answer =
-          status >= 200 && status < 300
-            ? read(res)
-            : bodyOf(res).then((text) => {
-                throw refusal(res, req.method, req.path, text);
-              });
-        answer.then(resolve, reject);
-      });
-      outgoing.on('timeout', () =>
-        outgoing.destroy(new Error(`${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)),
-      );
-      outgoing.on('error', reject);
-      outgoing.end(payload);
-    });
+    const { status, body, complete } = await this.answer(req, options, payload, timeout);
+    // A user's expired token says nothing about the kubeconfig's credentials.
+    if (status === 401 && req.bearerToken === undefined) this.credentials = undefined;
+    if (status >= 200 && status < 300) return read(body, complete);
+    throw refusal(status, req.method, req.path, await bodyOf(body, complete));
+  }
+
+  /** The answer to one request; sent once more if the server refused it unprocessed (a GOAWAY). */
+  private async answer(
+    req: KubeHttpRequest,
+    options: https.RequestOptions,
+    payload: string | undefined,
+    timeout?: Timeout,
+  ): Promise<Answer> {
+    try {
+      return await (await this.call(req, options, payload, timeout)).answer;
+    } catch (err) {
+      if (!unprocessed(err)) throw err;
+      return (await this.call(req, options, payload, timeout)).answer;
+    }
+  }
+
+  /** Sends one request over HTTP/2 where the server speaks it, else over HTTP/1.1. */
+  private async call(
+    req: KubeHttpRequest,
+    options: https.RequestOptions,
+    payload: string | undefined,
+    timeout?: Timeout,
+  ): Promise<Call> {
+    const sessions = this.http2;
+    if (sessions) {
+      // Keyed by the kubeconfig's reading of credentials, the same object for 10 s.
+      const credentials = await this.credentialOptions();
+      const session = await sessions.session(credentials, req.bearerToken === undefined);
+      if (session) return callHttp2(sessions, session, options, payload, timeout);
+      // The server chose HTTP/1.1 in TLS (ALPN): it will not change its mind.
+      this.http2 = undefined;
+    }
+    return callHttp1(this.transport, options, payload, timeout);
   }
 
   /**
@@ -120,75 +155,80 @@ export class KubeHttp {
     const params: Record<string, string | undefined> = {};
     for (const [key, value] of Object.entries(query)) params[key] = value?.toString();
     params.watch = 'true';
-    const options = await this.options({ method: 'GET', path, query: params }, undefined);
+    const req: KubeHttpRequest = { method: 'GET', path, query: params };
+    const options = await this.options(req, undefined);
     const controller = new AbortController();
     let finished = false;
-    // Settles once the apiserver has answered: accepted (200), or refused or unreachable (done called).
-    let answered = () => {};
-    const answer = new Promise<void>((resolve) => {
-      answered = resolve;
-    });
-    const outgoing = this.transport.request(options);
-    const finish = (err: unknown) => {
+    let call: Call | undefined;
+    const finish = (err: unknown, silent = false) => {
       if (finished) return;
       finished = true;
       clearTimeout(idle);
-      outgoing.destroy();
+      call?.cancel(silent);
       done(err);
-      answered();
     };
     // One timer for the watch's life, pushed back by every chunk (refresh: no new timer per chunk).
     const idle = setTimeout(() => {
       const err = new Error(`watch ${path}: nothing received for ${WATCH_IDLE_TIMEOUT_MS} ms`);
       err.name = 'TimeoutError';
-      finish(err);
+      finish(err, true);
     }, WATCH_IDLE_TIMEOUT_MS).unref();
-    outgoing.on('response', (res) => {
-      idle.refresh();
-      if (res.statusCode !== 200) {
-        if (res.statusCode === 401) this.credentials = undefined;
-        // The refusal is a Status object: read it whole, for its message.
-        bodyOf(res).then((text) => finish(refusal(res, 'GET', path, text)), finish);
-        return;
-      }
-      answered();
-      const decoder = new StringDecoder('utf8');
-      let partial = '';
-      res.on('data', (chunk: Buffer) => {
-        idle.refresh();
-        const text = partial + decoder.write(chunk);
-        let start = 0;
-        for (let end = text.indexOf('\n'); end !== -1 && !finished; end = text.indexOf('\n', start)) {
-          const line = text.slice(start, end);
-          start = end + 1;
-          if (line.trim() === '') continue;
-          let event: { type?: unknown; object?: unknown };
-          try {
-            event = JSON.parse(line) as { type?: unknown; object?: unknown };
-          } catch {
-            finish(new Error(`watch ${path}: a line of the stream is not JSON: ${line.slice(0, 200)}`));
-            return;
-          }
-          callback(String(event.type), event.object, event);
-        }
-        partial = text.slice(start);
-      });
-      // A connection cut mid-stream fails the response ("aborted"), or closes it without an 'end'.
-      const cut = (cause?: unknown) =>
-        finish(new Error(`watch ${path}: the connection was cut`, cause === undefined ? {} : { cause }));
-      res.on('end', () => finish(null));
-      res.on('error', cut);
-      res.on('close', () => (res.complete ? finish(null) : cut()));
-    });
-    outgoing.on('error', finish);
     controller.signal.addEventListener('abort', () => finish(null), { once: true });
-    outgoing.end();
-    await answer;
+    let res: Readable;
+    let complete: () => boolean;
+    try {
+      call = await this.call(req, options, undefined);
+      const answer = await call.answer;
+      idle.refresh();
+      if (answer.status !== 200) {
+        if (answer.status === 401) this.credentials = undefined;
+        // The refusal is a Status object: read it whole, for its message.
+        finish(refusal(answer.status, 'GET', path, await bodyOf(answer.body, answer.complete)));
+        return controller;
+      }
+      ({ body: res, complete } = answer);
+    } catch (err) {
+      // Unreachable, or cut before an answer: settles once done has been called.
+      finish(err);
+      return controller;
+    }
+    if (finished) {
+      // Aborted or timed out while the answer was on its way.
+      call.cancel();
+      return controller;
+    }
+    const decoder = new StringDecoder('utf8');
+    let partial = '';
+    res.on('data', (chunk: Buffer) => {
+      idle.refresh();
+      const text = partial + decoder.write(chunk);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1 && !finished; end = text.indexOf('\n', start)) {
+        const line = text.slice(start, end);
+        start = end + 1;
+        if (line.trim() === '') continue;
+        let event: { type?: unknown; object?: unknown };
+        try {
+          event = JSON.parse(line) as { type?: unknown; object?: unknown };
+        } catch {
+          finish(new Error(`watch ${path}: a line of the stream is not JSON: ${line.slice(0, 200)}`));
+          return;
+        }
+        callback(String(event.type), event.object, event);
+      }
+      partial = text.slice(start);
+    });
+    // A connection cut mid-stream fails the response ("aborted"), or closes it incomplete.
+    const cut = (cause?: unknown) =>
+      finish(new Error(`watch ${path}: the connection was cut`, cause === undefined ? {} : { cause }));
+    res.on('error', cut);
+    res.on('close', () => (complete() ? finish(null) : cut()));
     return controller;
   }
 
   /** Closes its connections, idle or not: for a stop, once no request is in flight. */
   close(): void {
+    this.http2?.close();
     this.agent.destroy();
     this.tokenAgent.destroy();
   }
@@ -261,26 +301,30 @@ export class KubeHttp {
   }
 }
 
-/** A response's whole body, as text. */
-function bodyOf(res: http.IncomingMessage): Promise<string> {
+/** A response's whole body, as text; an error if it was cut short. */
+function bodyOf(res: Readable, complete: () => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('close', () =>
+      complete() ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(cutShort()),
+    );
     res.on('error', reject);
   });
 }
 
-/** Reads a response to its end and drops it (the connection goes back to the pool only then). */
-function drain(res: http.IncomingMessage): Promise<void> {
+/** Reads a response to its end and drops it (an HTTP/1.1 connection goes back to the pool only then). */
+function drain(res: Readable, complete: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    res.on('end', resolve);
+    res.on('close', () => (complete() ? resolve() : reject(cutShort())));
     res.on('error', reject);
     res.resume();
   });
 }
 
+const cutShort = () => new Error('the connection was cut before the answer was complete');
+
 /** The apiserver's refusal (a Status object in `text`). */
-function refusal(res: http.IncomingMessage, method: string, path: string, text: string): KubeApiError {
-  return new KubeApiError(res.statusCode ?? 0, text, { method, path });
+function refusal(status: number, method: string, path: string, text: string): KubeApiError {
+  return new KubeApiError(status, text, { method, path });
 }
