@@ -3,17 +3,16 @@
 const { setFlagsFromString } = process.getBuiltinModule('node:v8');
 
 /**
- * V8 heap settings for a small, steady footprint, set by importing this module first thing in an
- * app's entry point (`import '@guitars/shared/small-heap';`), before anything else allocates.
+ * V8 heap settings for a steady footprint, set by importing this module first thing in an app's
+ * entry point (`import '@guitars/shared/small-heap';`), before anything else allocates. Set at
+ * run time, not on the command line, so every way of starting an app has them; V8 reads it at
+ * each collection.
  *
- * Why: V8's defaults let a long-running app hold 2-5 times its live data; these keep RSS near it at
- * the same CPU (measured: docs/performance-analysis.md, "Memory"). Set at run time, not on the
- * command line, so every way of starting an app has them; V8 reads both at each collection.
- *
- * - the young generation keeps its initial size instead of doubling each time many objects
- *   survive: short-lived request garbage dies young either way;
- * - the old generation may grow 30% past its live size before the next full collection.
+ * The old generation may grow 30% past its live size before the next full collection: V8's
+ * default lets a long-running app hold 2-5 times its live data. The young generation keeps V8's
+ * default growth: held at 1 MB, a backlog of 10,000 cost ~20% more CPU per review in scavenges
+ * for ~25 MB less peak RSS (docs/performance-analysis.md, "The young generation, from start").
  */
-export const SMALL_HEAP_FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=30'] as const;
+export const SMALL_HEAP_FLAGS = ['--heap-growing-percent=30'] as const;
 
 for (const flag of SMALL_HEAP_FLAGS) setFlagsFromString(flag);
