@@ -4,7 +4,8 @@ import { type Logger, pino } from 'pino';
 export type { Logger } from 'pino';
 
 /**
- * One JSON object per line on stdout, as log collectors expect, each written at once (stdout()).
+ * One JSON object per line on stdout, as log collectors expect, written at the end of each turn of
+ * the event loop (stdout()).
  * LOG_LEVEL sets the level (default info); tests pass 'silent' or a destination of their own. The
  * app's name goes in the `name` field, unless `nameKey` picks another: an app whose lines about an
  * object carry that object's `name` (as the controller's lines about a guitar do) would otherwise
@@ -23,11 +24,49 @@ export function createLogger(name: string, destination?: pino.DestinationStream,
 }
 
 /**
- * stdout, written synchronously: one write(2) per line, a few us, where pino's default (through
- * libuv's thread pool) cost the controller ~10% of its CPU (docs/performance-analysis.md, "Logging").
- * A synchronous line is never lost to a crash; a stalled stdout would stall the app, as it would
- * a Go program logging to stderr.
+ * stdout, written synchronously, a turn of the event loop at a time: the lines of one turn (a
+ * burst of reviews finishing together) go out in one write(2) when it ends, and what is pending
+ * when the process exits (process.exit, an uncaught error) is written then. One write(2) per line
+ * was ~4% of the controller's CPU through a backlog (docs/performance-analysis.md, "Logging, a
+ * turn at a time"); pino's asynchronous default, ~10% (same page, "Logging").
  */
+let shared: LineBatch | undefined;
 function stdout(): pino.DestinationStream {
-  return pino.destination({ dest: 1, sync: true });
+  if (!shared) {
+    const fd1 = pino.destination({ dest: 1, sync: true });
+    const batch = new LineBatch((text) => fd1.write(text));
+    process.on('exit', () => batch.flush());
+    shared = batch;
+  }
+  return shared;
+}
+
+/** Lines written before a turn of the event loop ends, handed to `out` together at its end. */
+export class LineBatch implements pino.DestinationStream {
+  /** A turn that logs this many lines writes them at once, so a long loop cannot pile them up. */
+  static readonly MAX_LINES = 256;
+  private lines: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly out: (text: string) => void) {}
+
+  write(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length >= LineBatch.MAX_LINES) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Hands the pending lines to `out` now. */
+  flush(): void {
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    this.out(text);
+  }
 }

@@ -75,24 +75,28 @@ export function callHttp2(
   }
   sessions.opened(session);
   stream.once('close', () => sessions.closed(session));
+  let answered = false;
   const answer = new Promise<Answer>((resolve, reject) => {
-    stream.once('response', (h) =>
+    stream.once('response', (h) => {
+      answered = true;
       resolve({
         status: Number(h[':status']),
         body: stream,
         complete: () => stream.rstCode === http2.constants.NGHTTP2_NO_ERROR,
-      }),
-    );
+      });
+    });
     stream.once('error', (err) => {
       if (unprocessed(err)) sessions.forget(session);
       reject(err);
     });
-    // A stream reset by the server (or its session closed) before any answer.
-    stream.once('close', () =>
+    // A stream reset by the server (or its session closed) before any answer. Every stream
+    // closes: the Error (and its stack) is made only when there was no answer.
+    stream.once('close', () => {
+      if (answered) return;
       reject(
         new Error(`${options.method} ${options.path}: the stream closed unanswered (code ${stream.rstCode})`),
-      ),
-    );
+      );
+    });
   });
   if (timeout)
     stream.setTimeout(timeout.ms, () => {
