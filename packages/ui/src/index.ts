@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// First: V8's heap settings must be in place before anything allocates.
-import '@guitars/shared/small-heap';
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
+// First: V8's heap settings must be in place before anything allocates.
+import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
 import { startUiApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
 
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     const { config } = parsed;
+    keepYoungGenerationSmall();
     const { kc, source } = loadKubeConfig();
     logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
     if (config.cookieSecretGenerated) {
