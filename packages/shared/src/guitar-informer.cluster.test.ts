@@ -1,10 +1,10 @@
 import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
-import { CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
 import { GuitarInformer, type GuitarInformerOptions } from './guitar-informer.js';
 import { apiStatus, connect, ensureGuitarCrd, type Kube } from './kube/index.js';
-import { TcpProxy } from './test-support/tcp-proxy.js';
+import { TcpProxy, viaProxy } from './test-support/tcp-proxy.js';
 
 /** Creates, changes and deletes guitars in a namespace, through client-node as any other client would. */
 function guitars(kc: KubeConfig, namespace: string) {
@@ -62,18 +62,6 @@ function record(informer: GuitarInformer) {
   informer.onRelist((n) => seen.relists.push(n));
   informer.onSyncChange((synced) => seen.syncs.push(synced));
   return seen;
-}
-
-/** The same credentials, through the proxy. */
-function viaProxy(kc: KubeConfig, proxy: TcpProxy): KubeConfig {
-  const via = new KubeConfig();
-  via.loadFromOptions({
-    clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return via;
 }
 
 const names = (informer: GuitarInformer, namespace: string) =>

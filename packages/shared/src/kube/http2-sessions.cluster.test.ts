@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Cluster, createCertificateAuthority, type KeyPairPem, waitFor } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TcpProxy } from '../test-support/tcp-proxy.js';
+import { TcpProxy, viaProxy } from '../test-support/tcp-proxy.js';
 import { apiMessage, apiStatus } from './errors.js';
 import { KubeHttp } from './http.js';
 
@@ -200,18 +200,6 @@ describe('KubeHttp against stand-in servers', () => {
     }
   });
 });
-
-/** The same credentials, through the proxy. */
-function viaProxy(kc: KubeConfig, proxy: TcpProxy): KubeConfig {
-  const via = new KubeConfig();
-  via.loadFromOptions({
-    clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
-    users: kc.users,
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return via;
-}
 
 function configFor(server: string, ca: KeyPairPem): KubeConfig {
   const kc = new KubeConfig();

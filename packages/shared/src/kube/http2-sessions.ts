@@ -95,14 +95,7 @@ export class Http2Sessions {
    * an answer, and is destroyed if not (client-go's ReadIdleTimeout and PingTimeout).
    */
   suspect(session: http2.ClientHttp2Session): void {
-    const role = this.roles.get(session);
-    if (role !== undefined) {
-      this.roles.delete(session);
-      const entry = this.entries.get(role);
-      entry?.session.then(
-        (s) => s === session && this.entries.get(role) === entry && this.entries.delete(role),
-      );
-    }
+    this.forget(session);
     if (session.closed || session.destroyed) return;
     const dead = setTimeout(
       () => session.destroy(new Error(`no answer to an HTTP/2 ping within ${PING_TIMEOUT_MS} ms`)),

@@ -1,4 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 
 /** What the proxy does with a new connection: forward it, close it at once, or hold it silent. */
 export type ProxyMode = 'forward' | 'refuse' | 'hold';
@@ -86,4 +87,16 @@ export class TcpProxy {
     socket.on('error', () => {});
     socket.on('close', () => this.open.delete(socket));
   }
+}
+
+/** The same credentials, through the proxy. */
+export function viaProxy(kc: KubeConfig, proxy: TcpProxy): KubeConfig {
+  const via = new KubeConfig();
+  via.loadFromOptions({
+    clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return via;
 }
