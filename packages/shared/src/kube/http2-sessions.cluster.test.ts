@@ -99,6 +99,23 @@ describe('KubeHttp over HTTP/2 (the apiserver through a TCP proxy that counts co
       client.close();
     }
   });
+
+  it('close() ends a connection still in its TLS handshake, and fails the request waiting on it', async () => {
+    const client = new KubeHttp(viaProxy(cluster.adminConfig(), proxy));
+    // Held silent: the handshake cannot finish before the client is closed.
+    proxy.mode = 'hold';
+    try {
+      const request = client.request({ method: 'GET', path: '/version' }).catch((err: unknown) => err);
+      await waitFor('the connection to reach the proxy', async () => proxy.held === 1, 10_000);
+      client.close();
+      // Not the handshake timeout's error, 10 s later: close()'s own, at once.
+      expect(String(await request)).toMatch(/the client was closed during the TLS handshake with https:/);
+      await waitFor('the proxy to see the connection closed', async () => proxy.held === 0, 10_000);
+    } finally {
+      proxy.mode = 'forward';
+      client.close();
+    }
+  });
 });
 
 describe('KubeHttp against stand-in servers', () => {

@@ -21,7 +21,7 @@ type TlsOptions = Pick<https.RequestOptions, (typeof TLS_KEYS)[number]>;
 interface Entry {
   key: string;
   session: Promise<http2.ClientHttp2Session | undefined>;
-  /** Its TLS connection, destroyed by close() even before the session is set up. */
+  /** Its TLS connection while the handshake is on, for close() to end; then the session owns it. */
   socket?: tls.TLSSocket;
 }
 
@@ -117,13 +117,17 @@ export class Http2Sessions {
     );
   }
 
-  /** Closes every session, in flight or not: for a stop. */
+  /** Closes every session, in flight or not, and every connection still in its handshake: for a stop. */
   close(): void {
-    for (const entry of this.entries.values())
+    for (const entry of this.entries.values()) {
+      entry.socket?.destroy(
+        new Error(`the client was closed during the TLS handshake with ${this.authority}`),
+      );
       entry.session.then(
         (s) => s?.destroy(),
         () => {},
       );
+    }
     this.entries.clear();
   }
 
@@ -145,9 +149,10 @@ export class Http2Sessions {
         ),
       );
       socket.once('error', reject);
-      // Closed before the handshake (by close()): no error of its own.
+      // Closed before the handshake without an error of its own: a failure all the same, not a hang.
       socket.once('close', () => reject(new Error(`the connection to ${this.authority} closed`)));
       socket.once('secureConnect', () => {
+        entry.socket = undefined;
         socket.setTimeout(0);
         socket.off('error', reject);
         if (socket.alpnProtocol !== 'h2') {

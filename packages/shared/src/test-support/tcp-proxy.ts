@@ -64,6 +64,8 @@ export class TcpProxy {
     if (this.mode === 'hold') {
       this.holding.add(client);
       client.on('close', () => this.holding.delete(client));
+      // What it sends is read and dropped: a socket never read would not see the client close it.
+      client.resume();
       return;
     }
     const upstream = connect(target.port, target.host);
