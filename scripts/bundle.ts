@@ -108,15 +108,26 @@ const clientNodeTrimmed: Plugin = {
 /**
  * Modules loaded at start by a module that needs them only later, if ever, required on first use
  * instead (~20 ms of start-up, profiled: docs/performance-analysis.md, "Start-up: the code
- * cache"): client-node's socks proxy agent (a `proxy-url: socks5://` kubeconfig), pino's worker
- * thread for transports (the apps log to stdout), and node:assert, which sonic-boom (pino's
- * stdout) calls only as it closes.
+ * cache"): client-node's socks proxy agent and socks client (a `proxy-url: socks5://`
+ * kubeconfig), pino's worker thread for transports (the apps log to stdout), node:assert, which
+ * sonic-boom (pino's stdout) calls only as it closes, and prom-client's Pushgateway (node:zlib),
+ * which the apps never push to.
  */
 const LAZY_MODULES: { importer: string; path: string; shim: (req: string) => string }[] = [
   {
     importer: '/node_modules/@kubernetes/client-node/dist/config.js',
     path: 'socks-proxy-agent',
     shim: (req) => `module.exports = { get SocksProxyAgent() { return ${req}.SocksProxyAgent; } };`,
+  },
+  {
+    importer: '/node_modules/@kubernetes/client-node/dist/config.js',
+    path: 'socks',
+    shim: (req) => `module.exports = { get SocksClient() { return ${req}.SocksClient; } };`,
+  },
+  {
+    importer: '/node_modules/prom-client/index.js',
+    path: './lib/pushgateway',
+    shim: (req) => `module.exports = function Pushgateway(...args) { return new (${req})(...args); };`,
   },
   {
     importer: '/node_modules/pino/lib/transport.js',

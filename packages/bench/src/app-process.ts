@@ -73,7 +73,8 @@ export async function startApp(
   };
 }
 
-export const controllerPortEnv = (port: number) => ({ CONTROLLER_PROBE_BIND_ADDRESS: `127.0.0.1:${port}` });
+// ':port', as the Deployment sets it (':8081'): every address, with no lookup of a host name.
+export const controllerPortEnv = (port: number) => ({ CONTROLLER_PROBE_BIND_ADDRESS: `:${port}` });
 export const uiPortEnv = (port: number) => ({ PORT: String(port), HOST: '127.0.0.1' });
 
 /** Sums a Prometheus counter over all its label sets. */

@@ -74,7 +74,10 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
     registry: metrics.registry,
   });
   const probePort = await listen(server, config.probeHost, config.probePort);
-  logger.info({ port: probePort, host: config.probeHost }, 'serving /healthz, /readyz and /metrics');
+  logger.info(
+    { port: probePort, host: config.probeHost || '(every address)' },
+    'serving /healthz, /readyz and /metrics',
+  );
 
   informer.onError((err, retryInMs) => {
     metrics.watchRestarts.inc();

@@ -16,7 +16,7 @@ describe('parseConfig', () => {
       workers: 32,
       installCrd: true,
       reviewPolicy: undefined,
-      probeHost: '0.0.0.0',
+      probeHost: '',
       probePort: 8081,
       leaderElect: false,
       leaderElectionNamespace: undefined,

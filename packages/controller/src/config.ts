@@ -25,6 +25,7 @@ export interface ControllerConfig {
   installCrd: boolean;
   /** A review policy file; undefined: the built-in policy. */
   reviewPolicy: string | undefined;
+  /** '': every address, IPv6 and IPv4 (Node's listen without a host). */
   probeHost: string;
   probePort: number;
   leaderElect: boolean;
@@ -89,7 +90,7 @@ const OPTIONS = {
     flag: 'probe-bind-address',
     env: 'CONTROLLER_PROBE_BIND_ADDRESS',
     value: address(),
-    default: { host: '0.0.0.0', port: 8081 },
+    default: { host: '', port: 8081 },
     shown: ':8081',
     help: 'host:port serving /healthz, /readyz and /metrics (port 0: any free port).',
   },

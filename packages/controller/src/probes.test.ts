@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from './metrics.js';
 import { close, createProbesServer, listen } from './probes.js';
@@ -79,5 +80,14 @@ describe('the probes server', () => {
     const { port } = await start(() => true);
     const other = createProbesServer({ ready: () => true, registry: createMetrics().registry });
     await expect(listen(other, '127.0.0.1', port)).rejects.toThrow(/EADDRINUSE/);
+  });
+
+  it("listens on every address for host '' (':8081'), IPv4 and, where there is one, IPv6", async () => {
+    server = createProbesServer({ ready: () => true, registry: createMetrics().registry });
+    const port = await listen(server, '', 0);
+    const { address } = server.address() as AddressInfo;
+    expect(['::', '0.0.0.0']).toContain(address);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    if (address === '::') expect((await fetch(`http://[::1]:${port}/healthz`)).status).toBe(200);
   });
 });

@@ -32,7 +32,8 @@ describe('option values', () => {
   it('reads durations, addresses and words', () => {
     expect(read(duration(), '2m')).toEqual({ value: 120_000 });
     expect(read(duration(), 'soon')).toEqual({ error: 'expected a duration such as 15s, 500ms or 2m' });
-    expect(read(address(), ':8081')).toEqual({ value: { host: '0.0.0.0', port: 8081 } });
+    expect(read(address(), ':8081')).toEqual({ value: { host: '', port: 8081 } });
+    expect(read(address(), '0.0.0.0:8081')).toEqual({ value: { host: '0.0.0.0', port: 8081 } });
     expect(read(address(), '[::1]:0')).toEqual({ value: { host: '::1', port: 0 } });
     expect(read(address(), '8081')).toEqual({ error: 'expected host:port, e.g. :8081' });
     expect(read(address(), 'h:70000')).toEqual({ error: 'expected host:port, e.g. :8081' });

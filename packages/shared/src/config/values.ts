@@ -106,9 +106,10 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * factor);
 }
 
+/** "host:port", "[::1]:port"; ":port" gives host '' (every address, as Go's ":8081" means). */
 function parseAddress(text: string): { host: string; port: number } | undefined {
   const match = /^(.*):(\d+)$/.exec(text);
   if (!match || Number(match[2]) > 65_535) return undefined;
   const host = (match[1] ?? '').replace(/^\[(.*)\]$/, '$1');
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(match[2]) };
+  return { host, port: Number(match[2]) };
 }
