@@ -3,17 +3,18 @@
 // so do the samples added with the kubectl command it prints; Ctrl-C (SIGTERM here) stops it all
 // and removes the local kubeconfig.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from '@guitars/testenv';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 it('npm start runs the controller and the UI against a local control plane, and stops cleanly', async () => {
   const home = mkdtempSync(join(tmpdir(), 'guitars-start-home-'));
+  onTestFinished(() => rmSync(home, { recursive: true, force: true }));
   const kubeconfig = join(home, 'local-kubeconfig');
   const port = await freePort();
   const probePort = await freePort();

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { baseImages, hostCaFile, imageApps, imageTag } from './build.ts';
 
 describe('baseImages', () => {
@@ -25,6 +25,7 @@ describe('hostCaFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'guitars-ca-'));
   const ca = join(dir, 'ca.pem');
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("prefers NODE_EXTRA_CA_CERTS, then npm's cafile, when the file exists", () => {
     expect(hostCaFile({ NODE_EXTRA_CA_CERTS: ca }, '/nope')).toBe(ca);

@@ -47,7 +47,9 @@ describe('guitars-controller (the built program)', () => {
   });
 
   it('refuses an invalid review policy file at start, saying what is wrong', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'policy-')), 'policy.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'policy.yaml');
     writeFileSync(path, 'rules: []\notherwise: {verdict: unknown, comment: who}\n');
     const proc = await start('bad-policy', [], { CONTROLLER_REVIEW_POLICY: path }, false);
     expect(await proc.waitExit()).toBe(1);

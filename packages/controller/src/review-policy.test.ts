@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   DEFAULT_POLICY,
   loadReviewPolicy,
@@ -53,7 +53,9 @@ describe('the default review policy', () => {
 
 describe('a policy file', () => {
   const write = (text: string) => {
-    const path = join(mkdtempSync(join(tmpdir(), 'policy-')), 'policy.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'policy.yaml');
     writeFileSync(path, text);
     return path;
   };
