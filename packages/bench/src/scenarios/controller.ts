@@ -31,18 +31,30 @@ export async function freshNamespaces(plane: ControlPlane, prefix: string): Prom
   return Promise.all(Array.from({ length: NAMESPACES_PER_RUN }, () => plane.createNamespace(prefix)));
 }
 
-/** Deletes a run's guitars (namespaces never finish deleting here, but a collection delete does). */
+/**
+ * Deletes a run's guitars (namespaces never finish deleting here, but a collection delete does).
+ * A collection of 25,000 outlasts the client's 300 s wait for an answer, so a delete that fails
+ * is asked again while guitars are left, each pass removing more, for up to 30 minutes.
+ */
 export async function deleteGuitars(plane: ControlPlane, namespaces: readonly string[]): Promise<void> {
   const api = pooledAdmin(plane).makeApiClient(CustomObjectsApi);
+  const collection = { group: GROUP, version: VERSION, plural: PLURAL };
+  const deadline = Date.now() + 30 * 60_000;
   await Promise.all(
-    namespaces.map((namespace) =>
-      api.deleteCollectionNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: PLURAL,
-        namespace,
-      }),
-    ),
+    namespaces.map(async (namespace) => {
+      for (;;) {
+        try {
+          await api.deleteCollectionNamespacedCustomObject({ ...collection, namespace });
+          return;
+        } catch (err) {
+          const left = (await api.listNamespacedCustomObject({ ...collection, namespace, limit: 1 })) as {
+            items: unknown[];
+          };
+          if (left.items.length === 0) return;
+          if (Date.now() > deadline) throw err;
+        }
+      }
+    }),
   );
 }
 

@@ -5,7 +5,7 @@ import { createGuitars, guitarRefs, pooledAdmin, ReviewWatcher } from '../guitar
 import { cpuSeconds, memoryMb } from '../process-stats.js';
 import { startReference } from '../reference.js';
 import { extent, median, round } from '../stats.js';
-import { deleteGuitars, freshNamespaces, startController } from './controller.js';
+import { freshNamespaces, startController } from './controller.js';
 
 export type Side = 'controller' | 'reference';
 
@@ -37,6 +37,7 @@ export interface FromStartResult {
 /**
  * N unreviewed guitars waiting, then one side starts: timed from its process start until the
  * benchmark's watch has seen all N reviewed, as issue 15 measures the controller against client-go.
+ * On a plane of the run's own (onFreshPlane): the guitars are left on it.
  */
 export async function backlogFromStart(
   plane: ControlPlane,
@@ -75,9 +76,9 @@ export async function backlogFromStart(
       stopSeconds: (performance.now() - stopping) / 1000,
     };
   } finally {
+    // The guitars stay: the plane is the run's own, stopped after it (onFreshPlane).
     if (!stopped) await proc.stop();
     await watcher.stop();
-    await deleteGuitars(plane, namespaces);
   }
 }
 
