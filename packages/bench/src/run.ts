@@ -14,7 +14,7 @@ import {
   controllerBurst,
   idleLatency,
 } from './scenarios/controller.js';
-import { idleStart, onFreshPlane, versusReference } from './scenarios/reference.js';
+import { idleStart, onFreshPlane, type Side, versusReference } from './scenarios/reference.js';
 import { uiLoad } from './scenarios/ui.js';
 import { median, round } from './stats.js';
 
@@ -140,7 +140,8 @@ async function main(): Promise<number> {
   const targets: Target[] = [];
   const results: Record<string, unknown> = {};
   // First, and with no other control plane running beside it: each run starts a plane of its own.
-  if (want('reference')) await referenceScenario(sizes, pairsFor, referenceBinary, log, targets, results);
+  if (want('reference'))
+    await referenceScenario(sizes, runs, pairsFor, referenceBinary, log, targets, results);
   if (only.some((name) => name !== 'reference')) {
     const plane = await startControlPlane({ log });
     try {
@@ -256,18 +257,19 @@ async function main(): Promise<number> {
  */
 async function referenceScenario(
   sizes: readonly number[],
+  runs: number,
   pairsFor: (n: number) => number,
   binary: string,
   log: (line: string) => void,
   targets: Target[],
   results: Record<string, unknown>,
 ) {
-  // Start-up cost alone: a fresh cluster with no guitars.
-  log('idle start-up, controller and client-go reference');
-  const idle = {
-    controller: await onFreshPlane(log, (plane) => idleStart(plane, 'controller', binary)),
-    reference: await onFreshPlane(log, (plane) => idleStart(plane, 'reference', binary)),
-  };
+  // Start-up cost alone: a fresh cluster with no guitars, the median of `runs` starts of each side
+  // (one start, read from /proc in 10 ms ticks, moved 0.21-0.24 s between runs of one build).
+  log(`idle start-up, controller and client-go reference, ${runs} run(s) each`);
+  const idleOn = (side: Side) =>
+    medianOf(runs, () => onFreshPlane(log, (plane) => idleStart(plane, side, binary)));
+  const idle = { controller: await idleOn('controller'), reference: await idleOn('reference') };
   results['reference@idle'] = idle;
   targets.push({
     scenario: `7. controller idle start-up (reference: ${round(idle.reference.cpuSeconds)} s)`,
