@@ -1,4 +1,4 @@
-import { GROUP, PLURAL, VERSION } from '@guitars/shared';
+import { apiStatus, connect, GROUP, PLURAL, VERSION } from '@guitars/shared';
 import type { ControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { apiserverRequests, delta, REVIEW_WRITES } from '../apiserver-metrics.js';
@@ -33,8 +33,9 @@ export async function freshNamespaces(plane: ControlPlane, prefix: string): Prom
 
 /**
  * Deletes a run's guitars (namespaces never finish deleting here, but a collection delete does).
- * A collection of 25,000 outlasts the client's 300 s wait for an answer, so a delete that fails
- * is asked again while guitars are left, each pass removing more, for up to 30 minutes.
+ * A collection of 25,000 outlasts the client's 300 s wait for an answer, so a delete left
+ * unanswered is asked again while guitars are left, each pass removing more, for up to 30
+ * minutes; a refusal (an answer with a status) is thrown at once.
  */
 export async function deleteGuitars(plane: ControlPlane, namespaces: readonly string[]): Promise<void> {
   const api = pooledAdmin(plane).makeApiClient(CustomObjectsApi);
@@ -47,6 +48,7 @@ export async function deleteGuitars(plane: ControlPlane, namespaces: readonly st
           await api.deleteCollectionNamespacedCustomObject({ ...collection, namespace });
           return;
         } catch (err) {
+          if (apiStatus(err) !== undefined) throw err;
           const left = (await api.listNamespacedCustomObject({ ...collection, namespace, limit: 1 })) as {
             items: unknown[];
           };
@@ -165,16 +167,18 @@ export async function idleLatency(plane: ControlPlane, n: number): Promise<IdleR
   const watcher = new ReviewWatcher(kc);
   await watcher.start();
   const controller = await startController(plane);
+  const kube = connect(kc);
   try {
     const latencies: number[] = [];
     for (const ref of refs) {
-      const sentAt = await createGuitars(kc, [ref], 1);
+      const sentAt = await createGuitars(kc, [ref], 1, kube);
       const key = `${ref.namespace}/${ref.name}`;
       await watcher.waitForAll([key], 10_000);
       latencies.push((watcher.reviewedAt.get(key) as number) - (sentAt.get(key) as number));
     }
     return { guitars: n, latencyP50Ms: quantile(latencies, 0.5), latencyP99Ms: quantile(latencies, 0.99) };
   } finally {
+    kube.close();
     await controller.stop();
     await watcher.stop();
     await deleteGuitars(plane, namespaces);
