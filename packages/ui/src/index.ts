@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
-// First: V8's heap settings must be in place before anything allocates.
+// Importing it also sets the heap flags; the bundle's loader (dist/index.js) has set them already,
+// before the bundle compiled, as the code cache needs.
 import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
 import { startUiApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
