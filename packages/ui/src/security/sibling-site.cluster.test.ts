@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Cluster } from '@guitars/testenv';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from '../app.js';
+import { launchChromium } from '../test-support/chromium.js';
 import { startRouter, TEST_TLS, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,
@@ -25,7 +25,6 @@ import {
  */
 
 const cluster = new Cluster(inject('testenv'));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APPS_DOMAIN = 'apps.example.test';
 
 /** The sibling's page: sets `cookies`, then posts a delete form to `action` with `token`. */
@@ -54,25 +53,16 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
   const names = () => guitarNames(cluster.adminConfig(), ns);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH`,
-      );
-    }
     await prepareCluster(cluster);
     ns = await cluster.createNamespace('sibling');
     for (const name of ['victim', 'mine-http', 'mine-https']) {
       await createGuitar(cluster.adminConfig(), ns, name, { brand: 'fender' });
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        `--host-resolver-rules=MAP *.${APPS_DOMAIN} 127.0.0.1`,
-      ],
+    const launched = await launchChromium(process.env, {
+      args: [`--host-resolver-rules=MAP *.${APPS_DOMAIN} 127.0.0.1`],
     });
+    browser = launched.browser;
+    console.info(`[sibling-site test] ${launched.description}`);
   }, 120_000);
 
   afterAll(async () => {

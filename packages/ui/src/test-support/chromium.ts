@@ -62,8 +62,15 @@ export interface LaunchedChromium {
   description: string;
 }
 
-/** Launches the chosen Chromium headless, through playwright-core (which never downloads one). */
-export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Promise<LaunchedChromium> {
+/**
+ * Launches the chosen Chromium headless, through playwright-core (which never downloads one).
+ * Every browser test starts its browser here (`browser-launch.test.ts` checks), so each runs on a
+ * machine where nothing was installed by hand. `args` are added to CHROMIUM_ARGS.
+ */
+export async function launchChromium(
+  env: NodeJS.ProcessEnv = process.env,
+  { args = [] }: { args?: string[] } = {},
+): Promise<LaunchedChromium> {
   const choice = chooseChromium(env);
   const run =
     choice.source === 'npm'
@@ -81,7 +88,7 @@ export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Prom
     if (value !== undefined) browserEnv[key] = value;
   const browser = await chromium.launch({
     executablePath: run.executablePath,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     env: browserEnv,
   });
   return {

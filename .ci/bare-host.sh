@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# The browser test as on a machine where nothing was installed by hand: the system's Chromium
-# hidden (`no-chromium`), or it and the NSS/NSPR libraries hidden (`no-nss`, as on a host without
-# libnss3). The Chromium npm installed must be the one that runs: REQUIRE_CHROMIUM=npm fails the
-# test otherwise. Everything is hidden in a private mount namespace, never on the machine itself.
-# Usage: bash .ci/browser-bare-host.sh no-chromium|no-nss   (as root)
+# Runs a command as on a fresh machine where nothing was installed by hand: the system's Chromium
+# hidden, and with `--no-nss` the NSS/NSPR libraries too (as on a host without libnss3). Everything
+# is hidden in a private mount namespace, never on the machine itself; the command sees
+# REQUIRE_CHROMIUM=npm, so a browser test fails unless the Chromium npm installed is what ran.
+# Usage (as root): bash .ci/bare-host.sh [--no-nss] COMMAND [ARG...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=${1:?no-chromium or no-nss}
-[ "$mode" = no-chromium ] || [ "$mode" = no-nss ] || { echo "unknown mode $mode" >&2; exit 2; }
+hide_nss=false
+if [ "${1:-}" = --no-nss ]; then hide_nss=true; shift; fi
+[ $# -gt 0 ] || { echo "usage: bash .ci/bare-host.sh [--no-nss] COMMAND [ARG...]" >&2; exit 2; }
 
 if [ -z "${BARE_HOST_SCRATCH:-}" ]; then
   # The mounts end with the namespace; the empty folder they were made on is removed here.
   scratch=$(mktemp -d)
   trap 'rmdir "$scratch"' EXIT
-  BARE_HOST_SCRATCH=$scratch unshare --mount --propagation private bash "$0" "$mode"
+  flag=()
+  if $hide_nss; then flag=(--no-nss); fi
+  BARE_HOST_SCRATCH=$scratch unshare --mount --propagation private bash "$0" "${flag[@]}" "$@"
   exit
 fi
 
@@ -34,7 +37,7 @@ if [ -e /usr/bin/chromium ] || [ -n "$(ls -A /usr/lib/chromium 2>/dev/null)" ]; 
 fi
 echo "bare host: no system Chromium"
 
-if [ "$mode" = no-nss ]; then
+if $hide_nss; then
   # Each library of the libnss3 and libnspr4 packages the dynamic linker knows, made empty.
   libs=$(ldconfig -p | awk '$1 ~ /^lib(nss3|nssutil3|smime3|ssl3|softokn3|freebl3|freeblpriv3|nspr4|plc4|plds4)\.so/ { print $NF }')
   for lib in $libs; do mount --bind /dev/null "$(readlink -f "$lib")"; done
@@ -44,5 +47,6 @@ if [ "$mode" = no-nss ]; then
   echo "bare host: no NSS or NSPR libraries ($(echo "$libs" | wc -w) hidden)"
 fi
 
-cd packages/ui
-env -u CHROMIUM_PATH REQUIRE_CHROMIUM=npm npx vitest run src/browser.cluster.test.ts
+unset CHROMIUM_PATH
+export REQUIRE_CHROMIUM=npm
+exec "$@"
