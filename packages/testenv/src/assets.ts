@@ -43,7 +43,7 @@ export async function ensureAssets(
   log(
     `[testenv] no etcd/kube-apiserver/kubectl found (TEST_ASSET_*, KUBEBUILDER_ASSETS, ${cache}); ` +
       `building Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} from the Go module proxy. ` +
-      'The first build takes about 5 minutes on 2 idle cores, 15 or more on a busy machine; later runs ' +
+      'The first build takes about 10 minutes on 2 idle cores, more on a busy machine; later runs ' +
       "reuse it. Ctrl-C is safe: the next run resumes from Go's build cache.",
   );
   await build(cache, log);
