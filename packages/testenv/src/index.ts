@@ -4,6 +4,7 @@ export { ControlPlane, type StartOptions, startControlPlane } from './control-pl
 export { existingClusterInfo } from './existing-cluster.js';
 export { waitFor } from './http.js';
 export { kubeconfigYaml } from './kubeconfig.js';
+export { ensureOauthProxy, OAUTH_PROXY_COMMIT, oauthProxyPath, oauthProxySource } from './oauth-proxy.js';
 export { type CertificateAuthority, createCertificateAuthority, type KeyPairPem } from './pki.js';
 export { freePort } from './ports.js';
 export { ETCD_VERSION, KUBERNETES_VERSION } from './versions.js';
