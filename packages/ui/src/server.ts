@@ -16,6 +16,7 @@ import type { GuitarStore } from './cache/guitar-store.js';
 import type { GuitarWriter } from './cluster/guitar-writer.js';
 import type { UserNamespaces } from './cluster/user-namespaces.js';
 import type { UiConfig } from './config.js';
+import { allowedHosts } from './http/allowed-hosts.js';
 import { authenticate } from './http/auth.js';
 import { Csrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -119,6 +120,10 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     }),
   );
 
+  // Before everything that does work (sign-in, probes, cache, bodies): a rebound name gets nothing.
+  const signIn = proxy !== undefined || config.auth.basic !== undefined || config.auth.token !== undefined;
+  app.use(allowedHosts({ names: config.allowedHosts, signIn }));
+
   const probes = createProbes({ store, shuttingDown: () => shuttingDown, registry: metrics.registry });
   app.get('/healthz', probes);
   app.get('/readyz', probes);
@@ -127,7 +132,11 @@ export function createApp(deps: ServerDeps): UiHttpApp {
   if (auth) app.use(auth);
 
   app.get('/metrics', probes);
-  app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
+  // No directory redirect: with no index it leads nowhere, and it echoed an absolute-form target's host.
+  app.use(
+    '/static',
+    express.static(PUBLIC_DIR, { index: false, redirect: false, maxAge: '1d', fallthrough: true }),
+  );
   app.get('/events', sse.handler);
 
   app.use(cookieParser(config.cookieSecret));

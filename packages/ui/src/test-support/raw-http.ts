@@ -148,6 +148,6 @@ export class RawConnection {
 
   /** Sends a kept-alive GET. */
   get(path: string): void {
-    this.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+    this.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
   }
 }
