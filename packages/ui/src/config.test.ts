@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       writeRateLimit: 30,
       shutdownTimeoutMs: 10_000,
       allowedHosts: undefined,
+      maxConnections: 4096,
     });
     expect(config.cookieSecret.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).cookieSecret).not.toBe(config.cookieSecret);
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
       UI_WRITE_RATE_LIMIT: '5',
       UI_SHUTDOWN_TIMEOUT: '3s',
       UI_ALLOWED_HOSTS: 'Guitars.Apps.Example.com., guitars.example.net',
+      UI_MAX_CONNECTIONS: '100',
     });
     expect(config).toEqual({
       port: 9090,
@@ -45,6 +47,7 @@ describe('loadConfig', () => {
       writeRateLimit: 5,
       shutdownTimeoutMs: 3_000,
       allowedHosts: ['guitars.apps.example.com', 'guitars.example.net'],
+      maxConnections: 100,
     });
   });
 

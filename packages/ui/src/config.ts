@@ -45,6 +45,8 @@ export interface UiConfig {
    * unset, any name only with sign-in on (see http/allowed-hosts.ts).
    */
   allowedHosts: string[] | undefined;
+  /** UI_MAX_CONNECTIONS: open connections in all (lowered to fit the process's file limit). */
+  maxConnections: number;
 }
 
 export interface AuthConfig {
@@ -67,6 +69,7 @@ export const DEFAULT_NAMESPACE = 'guitarcenter';
 export const DEFAULT_TRUST_PROXY = false;
 export const DEFAULT_WRITE_RATE_LIMIT = 30;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 /** A host name (DNS labels), lower case, or '*' for any name. */
 const HOST_NAME = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/;
 const MIN_SECRET_LENGTH = 32;
@@ -172,6 +175,13 @@ const OPTIONS = {
     shown: 'addresses and localhost only; any name with sign-in on',
     help: "The names of an exposed UI (the Route's or Ingress's host); * for any. Others get 421.",
   },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'UI_MAX_CONNECTIONS',
+    value: integer(1),
+    default: DEFAULT_MAX_CONNECTIONS,
+    help: 'Open connections in all (at most the file limit allows); each client gets a fair share.',
+  },
   writeRateLimit: {
     flag: 'write-rate-limit',
     env: 'UI_WRITE_RATE_LIMIT',
@@ -251,6 +261,7 @@ export function parseConfig(argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv)
     writeRateLimit: e.writeRateLimit,
     shutdownTimeoutMs: e.shutdownTimeout,
     allowedHosts: e.allowedHosts,
+    maxConnections: e.maxConnections,
   };
   return { help: false, config };
 }
