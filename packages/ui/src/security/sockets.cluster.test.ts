@@ -93,6 +93,39 @@ describe('one client cannot hold more than its share of connections', () => {
   }, 30_000);
 });
 
+describe("a proxy TRUST_PROXY names carries many clients: it is not held to one client's share", () => {
+  let ui: UiApp;
+  const open: RawConnection[] = [];
+
+  beforeAll(async () => {
+    await prepareCluster(cluster);
+    ui = await startTestUi(cluster.adminConfig(), { env: { TRUST_PROXY: '127.0.0.41' } });
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.socket.destroy();
+    await ui?.stop();
+  });
+
+  it(`serves ${2 * DEFAULT_MAX_CONNECTIONS_PER_CLIENT} kept-alive connections of the router at once`, async () => {
+    const port = Number(new URL(ui.url).port);
+    for (let i = 0; i < 2 * DEFAULT_MAX_CONNECTIONS_PER_CLIENT; i++)
+      open.push(new RawConnection(port, '127.0.0.41'));
+    await Promise.all(open.map((c) => c.ready));
+    for (const c of open) c.get('/healthz');
+    await eventually(
+      'every connection to be answered',
+      () => open.every((c) => c.received.includes('\r\n\r\n') || c.closed),
+      10_000,
+    );
+    expect(open.filter((c) => !c.received.startsWith('HTTP/1.1 200 OK')).length).toBe(0);
+    // Any other address is still one client.
+    const other = await halfHeads(port, '127.0.0.42', DEFAULT_MAX_CONNECTIONS_PER_CLIENT + 1);
+    open.push(...other);
+    await eventually('the one past the share to be refused', () => other.some((c) => c.closed));
+  });
+});
+
 describe('a flood of half-sent heads from many addresses, in a process with 1,024 files', () => {
   const ADDRESSES = 50;
   const PER_ADDRESS = 30; // 1,500 connections: more than the process may open files
