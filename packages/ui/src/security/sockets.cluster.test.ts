@@ -167,7 +167,7 @@ describe('a flood of half-sent heads from many addresses, in a process with 1,02
     const healthz = await timed(`${url}/healthz`, '127.0.0.1');
     const list = await timed(`${url}/api/guitars`, '127.0.0.2');
     console.info(
-      `flood: ${flood.length} connections from ${ADDRESSES} addresses, ${held} held; ` +
+      `flood: ${flood.length} connections from ${ADDRESSES} addresses, ${held} still open; ` +
         `/healthz ${healthz.status} in ${healthz.ms} ms, /api/guitars ${list.status} in ${list.ms} ms`,
     );
     expect({ healthz: healthz.status, list: list.status }).toEqual({ healthz: 200, list: 200 });
