@@ -126,6 +126,7 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
     {
       url: ui.url,
       defaultNamespace,
+      maxConnections: ui.maxConnections,
       ...(proxied
         ? { auth: 'proxy', proxyAddresses: config.auth.proxy?.addresses, writesAs: 'each signed-in user' }
         : {}),

@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       cookieSecretGenerated: true,
       writeRateLimit: 30,
       shutdownTimeoutMs: 10_000,
+      allowedHosts: undefined,
+      maxConnections: 4096,
     });
     expect(config.cookieSecret.length).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).cookieSecret).not.toBe(config.cookieSecret);
@@ -31,6 +33,8 @@ describe('loadConfig', () => {
       UI_COOKIE_SECRET: 's'.repeat(32),
       UI_WRITE_RATE_LIMIT: '5',
       UI_SHUTDOWN_TIMEOUT: '3s',
+      UI_ALLOWED_HOSTS: 'Guitars.Apps.Example.com., guitars.example.net',
+      UI_MAX_CONNECTIONS: '100',
     });
     expect(config).toEqual({
       port: 9090,
@@ -42,6 +46,8 @@ describe('loadConfig', () => {
       cookieSecretGenerated: false,
       writeRateLimit: 5,
       shutdownTimeoutMs: 3_000,
+      allowedHosts: ['guitars.apps.example.com', 'guitars.example.net'],
+      maxConnections: 100,
     });
   });
 
@@ -72,6 +78,13 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ TRUST_PROXY: 'TRUE' })).toThrow(ConfigError);
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('takes host names or * in UI_ALLOWED_HOSTS, never a URL or a port', () => {
+    expect(loadConfig({ UI_ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+    for (const bad of ['https://guitars.example.com', 'guitars.example.com:443', '*.example.com', ',']) {
+      expect(() => loadConfig({ UI_ALLOWED_HOSTS: bad })).toThrow(/UI_ALLOWED_HOSTS=.*: must be host names/);
+    }
   });
 
   it('wants both halves of basic auth', () => {

@@ -40,6 +40,13 @@ export interface UiConfig {
   writeRateLimit: number;
   /** UI_SHUTDOWN_TIMEOUT: on SIGTERM, the longest wait for the requests in flight. */
   shutdownTimeoutMs: number;
+  /**
+   * UI_ALLOWED_HOSTS: the names the UI answers to besides addresses and localhost ('*': any);
+   * unset, any name only with sign-in on (see http/allowed-hosts.ts).
+   */
+  allowedHosts: string[] | undefined;
+  /** UI_MAX_CONNECTIONS: open connections in all (lowered to fit the process's file limit). */
+  maxConnections: number;
 }
 
 export interface AuthConfig {
@@ -62,6 +69,9 @@ export const DEFAULT_NAMESPACE = 'guitarcenter';
 export const DEFAULT_TRUST_PROXY = false;
 export const DEFAULT_WRITE_RATE_LIMIT = 30;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** A host name (DNS labels), lower case, or '*' for any name. */
+const HOST_NAME = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/;
 const MIN_SECRET_LENGTH = 32;
 /** A sidecar proxy reaches the UI over the pod's loopback. */
 export const DEFAULT_PROXY_ADDRESSES = ['127.0.0.1', '::1'];
@@ -150,6 +160,28 @@ const OPTIONS = {
     shown: `${DEFAULT_PROXY_ADDRESSES.join(',')} (with UI_AUTH=proxy)`,
     help: 'The addresses the signing-in proxy connects from.',
   },
+  allowedHosts: {
+    flag: 'allowed-hosts',
+    env: 'UI_ALLOWED_HOSTS',
+    value: custom(
+      'NAMES',
+      'must be host names separated by commas, without scheme or port (e.g. guitars.apps.example.com), or *',
+      (v) => {
+        // A trailing dot names the same host; browsers send either.
+        const names = addressList(v.toLowerCase()).map((n) => n.replace(/\.$/, ''));
+        return names.length > 0 && names.every((n) => HOST_NAME.test(n)) ? names : undefined;
+      },
+    ),
+    shown: 'addresses and localhost only; any name with sign-in on',
+    help: "The names of an exposed UI (the Route's or Ingress's host); * for any. Others get 421.",
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'UI_MAX_CONNECTIONS',
+    value: integer(1),
+    default: DEFAULT_MAX_CONNECTIONS,
+    help: 'Open connections in all (at most the file limit allows); each client gets a fair share.',
+  },
   writeRateLimit: {
     flag: 'write-rate-limit',
     env: 'UI_WRITE_RATE_LIMIT',
@@ -228,6 +260,8 @@ export function parseConfig(argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv)
     cookieSecretGenerated: e.cookieSecret === undefined,
     writeRateLimit: e.writeRateLimit,
     shutdownTimeoutMs: e.shutdownTimeout,
+    allowedHosts: e.allowedHosts,
+    maxConnections: e.maxConnections,
   };
   return { help: false, config };
 }

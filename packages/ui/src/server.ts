@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,9 @@ import type { GuitarStore } from './cache/guitar-store.js';
 import type { GuitarWriter } from './cluster/guitar-writer.js';
 import type { UserNamespaces } from './cluster/user-namespaces.js';
 import type { UiConfig } from './config.js';
+import { allowedHosts } from './http/allowed-hosts.js';
 import { authenticate } from './http/auth.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_CLIENT, guardConnections } from './http/connection-guard.js';
 import { Csrf } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { gracefulClose } from './http/graceful-close.js';
@@ -119,6 +121,10 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     }),
   );
 
+  // Before everything that does work (sign-in, probes, cache, bodies): a rebound name gets nothing.
+  const signIn = proxy !== undefined || config.auth.basic !== undefined || config.auth.token !== undefined;
+  app.use(allowedHosts({ names: config.allowedHosts, signIn }));
+
   const probes = createProbes({ store, shuttingDown: () => shuttingDown, registry: metrics.registry });
   app.get('/healthz', probes);
   app.get('/readyz', probes);
@@ -127,7 +133,11 @@ export function createApp(deps: ServerDeps): UiHttpApp {
   if (auth) app.use(auth);
 
   app.get('/metrics', probes);
-  app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
+  // No directory redirect: with no index it leads nowhere, and it echoed an absolute-form target's host.
+  app.use(
+    '/static',
+    express.static(PUBLIC_DIR, { index: false, redirect: false, maxAge: '1d', fallthrough: true }),
+  );
   app.get('/events', sse.handler);
 
   app.use(cookieParser(config.cookieSecret));
@@ -183,6 +193,8 @@ export interface UiServer extends UiHttpApp {
   server: Server;
   /** http://host:port, with the port actually bound (tests listen on port 0). */
   url: string;
+  /** The connections it holds at most, in all (UI_MAX_CONNECTIONS, within the file limit). */
+  maxConnections: number;
   /**
    * Stops taking requests, ends live streams and idle connections, and waits (at most `timeoutMs`)
    * for the requests in flight, which are answered with `Connection: close`.
@@ -196,21 +208,41 @@ export async function createServer(
   listen: { port: number; host?: string },
 ): Promise<UiServer> {
   const ui = createApp(deps);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = ui.app.listen(listen.port, listen.host ?? '', (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
-  });
+  const server = createHttpServer(
+    {
+      // A head must come within 10 s of its first byte, a whole request (16 KB at most) within
+      // 30 s; the wait on an idle kept-alive connection counts for neither. Node's 60 s and 300 s
+      // let slow clients hold connections for minutes. Checked each second (Node's default: 30 s).
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 1_000,
+    },
+    ui.app,
+  );
   // Longer than the router's keep-alive, so the router never reuses a connection we just closed.
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const trust = ui.app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  const maxConnections = guardConnections(server, {
+    max: deps.config.maxConnections,
+    perClient: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+    isProxy: (address) => trust(address, 0),
+    logger: deps.logger,
+  });
   const closeServer = gracefulClose(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host ?? '', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     ...ui,
     server,
     url: `http://${host}:${port}`,
+    maxConnections,
     close: (timeoutMs = 10_000) => {
       ui.beginShutdown();
       ui.sse.close();

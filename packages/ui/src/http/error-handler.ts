@@ -18,6 +18,7 @@ const TITLES: Record<number, string> = {
   409: 'Already exists',
   413: 'Too large',
   415: 'Unsupported content',
+  421: 'Wrong address',
   422: 'Not valid',
   429: 'Too many requests',
   502: 'Cluster error',

@@ -1,11 +1,16 @@
 import type { Request, Response } from 'express';
 import type { GuitarStore, StoreChange } from '../cache/guitar-store.js';
 import { clientKey } from './client-key.js';
+import { FairShare } from './fair-share.js';
 
 export interface SseOptions {
   /** A comment line this often keeps routers (OpenShift's times out idle connections at 30 s) from closing the stream. */
   heartbeatMs?: number;
-  /** Past this many streams in all, new ones get 503 and retry later. */
+  /**
+   * Streams in all. When all are taken, a client with fewer streams than the busiest one takes the
+   * busiest's newest (which reconnects, and is refused while the others are no busier); otherwise
+   * 503 and retry later.
+   */
   maxClients?: number;
   /** Past this many streams from one client (address, see client-key.ts), its new ones get 503. */
   maxPerClient?: number;
@@ -28,15 +33,14 @@ export const DEFAULT_MAX_PER_CLIENT = 20;
 export class SseHub {
   private readonly clients = new Set<Response>();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly maxClients: number;
   private readonly maxPerClient: number;
-  /** Open streams per client key; a key leaves with its last stream. */
-  private readonly perClient = new Map<string, number>();
+  /** Open streams per client key, within maxClients in all. */
+  private readonly share: FairShare<Response>;
   private readonly unsubscribe: () => void;
   private readonly typeOnly: boolean;
 
   constructor(store: GuitarStore, options: SseOptions = {}) {
-    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+    this.share = new FairShare(options.maxClients ?? DEFAULT_MAX_CLIENTS);
     this.maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
     this.typeOnly = options.typeOnly ?? false;
     this.unsubscribe = store.subscribe((change) => this.broadcast(change));
@@ -51,15 +55,18 @@ export class SseHub {
   /** GET /events */
   readonly handler = (req: Request, res: Response): void => {
     const key = clientKey(req);
-    const mine = this.perClient.get(key) ?? 0;
-    // A client at its own limit is refused alone; the total still bounds everyone together.
-    if (mine >= this.maxPerClient || this.clients.size >= this.maxClients) {
+    const admission = this.share.admit(key, res, this.maxPerClient);
+    if (!admission.admitted) {
       const why =
-        mine >= this.maxPerClient
+        admission.limit === 'client'
           ? 'Too many live connections from your address'
           : 'Too many live connections';
       res.status(503).set('Retry-After', '10').type('text/plain').send(`${why}; retry later.\n`);
       return;
+    }
+    if (admission.evicted) {
+      this.clients.delete(admission.evicted);
+      admission.evicted.end();
     }
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -72,12 +79,9 @@ export class SseHub {
     // The browser waits this long before reconnecting after a drop.
     res.write('retry: 2000\n\n');
     this.clients.add(res);
-    this.perClient.set(key, mine + 1);
     req.on('close', () => {
-      if (!this.clients.delete(res)) return; // already ended by close()
-      const left = (this.perClient.get(key) ?? 1) - 1;
-      if (left > 0) this.perClient.set(key, left);
-      else this.perClient.delete(key);
+      this.clients.delete(res);
+      this.share.release(key, res);
     });
   };
 
@@ -87,7 +91,6 @@ export class SseHub {
     this.unsubscribe();
     for (const res of this.clients) res.end();
     this.clients.clear();
-    this.perClient.clear();
   }
 
   private broadcast(change: StoreChange): void {

@@ -196,6 +196,31 @@ describe('every route addresses exactly one guitar (issue 11 §1)', () => {
     expect(page.body).toContain('the namespace in this address is not a valid namespace name');
   });
 
+  it("refuses an absolute-form target naming another host (HTTP's own host), never redirecting there", async () => {
+    const before = await census();
+    const targets: Array<[string, string]> = [
+      ['GET', 'http://evil.example/static'],
+      ['GET', 'http://evil.example//evil.example/static'],
+      ['GET', `http://evil.example/guitars/${victim}/strat/delete`],
+      ['DELETE', `http://evil.example/api/guitars/${victim}/strat`],
+    ];
+    for (const [method, target] of targets) {
+      const answer = await rawRequest(ui.url, target, { method, headers: { accept: 'application/json' } });
+      expect({
+        target,
+        status: answer.status,
+        location: answer.headers.location,
+        guitars: await census(),
+      }).toEqual({ target, status: 421, location: undefined, guitars: before });
+    }
+    // The static directory named plainly: no index, so no redirect to one either.
+    const plain = await rawRequest(ui.url, '/static');
+    expect({ status: plain.status, location: plain.headers.location }).toEqual({
+      status: 404,
+      location: undefined,
+    });
+  });
+
   it('still deletes the one guitar a valid path names (so the census above can see a deletion)', async () => {
     const before = await census();
     const api = await rawRequest(ui.url, `/api/guitars/${victim}/doomed-api`, { method: 'DELETE' });

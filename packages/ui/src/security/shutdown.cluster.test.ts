@@ -50,7 +50,7 @@ describe('the UI process on SIGTERM', () => {
     await silent.ready;
     const stream = new RawConnection(port);
     await stream.ready;
-    stream.write('GET /events HTTP/1.1\r\nHost: ui\r\nAccept: text/event-stream\r\n\r\n');
+    stream.write('GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n');
     await eventually('the stream to open', () => stream.received.startsWith('HTTP/1.1 200'));
 
     const signalled = Date.now();
@@ -74,7 +74,7 @@ describe('the UI process on SIGTERM', () => {
     request.received = '';
     const half = Math.floor(body.length / 2);
     request.write(
-      `POST /api/guitars HTTP/1.1\r\nHost: ui\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
+      `POST /api/guitars HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
     );
     // In flight: the headers are sent before the signal, half the body after the port has closed.
     ui.child.kill('SIGTERM');

@@ -89,7 +89,9 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
     let siblingOrigin: string;
 
     beforeAll(async () => {
-      ui = await startTestUi(await uiServiceAccountConfig(cluster), { env: { TRUST_PROXY: '1' } });
+      ui = await startTestUi(await uiServiceAccountConfig(cluster), {
+        env: { TRUST_PROXY: '1', UI_ALLOWED_HOSTS: `guitars-ui.${APPS_DOMAIN}` },
+      });
       await ui.store.waitUntil(() => ui.store.get(ns, 'mine-https') !== undefined, 10_000);
       router = await startRouter(ui.url, TEST_TLS);
       uiOrigin = `https://guitars-ui.${APPS_DOMAIN}:${new URL(router.url).port}`;
@@ -155,7 +157,9 @@ describe('a sibling app under the same apps domain, in Chromium', () => {
     let siblingOrigin: string;
 
     beforeAll(async () => {
-      ui = await startTestUi(await uiServiceAccountConfig(cluster));
+      ui = await startTestUi(await uiServiceAccountConfig(cluster), {
+        env: { UI_ALLOWED_HOSTS: `guitars-ui.${APPS_DOMAIN}` },
+      });
       await ui.store.waitUntil(() => ui.store.get(ns, 'mine-http') !== undefined, 10_000);
       uiOrigin = `http://guitars-ui.${APPS_DOMAIN}:${new URL(ui.url).port}`;
       token = csrfTokenIn(await (await fetch(`${ui.url}/guitars/new`)).text()) ?? '';

@@ -118,8 +118,9 @@ export async function csrfPair(baseUrl: string): Promise<{ cookie: string; token
 }
 
 /**
- * A raw connection to a server on 127.0.0.1: the test writes bytes as it likes (half a request, a
- * request it keeps alive), and reads what came back and whether the server closed it.
+ * A raw connection to a server on 127.0.0.1, from `from` (127.0.0.1 unless given): the test writes
+ * bytes as it likes (half a request, a request it keeps alive), and reads what came back and
+ * whether the server closed it.
  */
 export class RawConnection {
   received = '';
@@ -128,8 +129,8 @@ export class RawConnection {
   /** Resolves once connected. */
   readonly ready: Promise<void>;
 
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
+  constructor(port: number, from = '127.0.0.1') {
+    this.socket = connect({ port, host: '127.0.0.1', localAddress: from });
     this.socket.setEncoding('utf8');
     this.socket.on('data', (chunk: string) => {
       this.received += chunk;
@@ -148,6 +149,6 @@ export class RawConnection {
 
   /** Sends a kept-alive GET. */
   get(path: string): void {
-    this.write(`GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`);
+    this.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
   }
 }

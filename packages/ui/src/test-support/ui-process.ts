@@ -16,9 +16,15 @@ export interface UiProcess {
   exit: Promise<number | null>;
 }
 
-/** Runs dist/index.js in a clean environment: no KUBERNETES_SERVICE_HOST, no KUBECONFIG unless given. */
-export function runUiProcess(env: Record<string, string>): UiProcess {
-  const child = spawn(process.execPath, [ENTRY], {
+/**
+ * Runs dist/index.js in a clean environment: no KUBERNETES_SERVICE_HOST, no KUBECONFIG unless given;
+ * with `maxFiles`, under that limit on open files (`ulimit -n`, through util-linux's prlimit).
+ */
+export function runUiProcess(env: Record<string, string>, options: { maxFiles?: number } = {}): UiProcess {
+  const command = [process.execPath, ENTRY];
+  if (options.maxFiles) command.unshift('prlimit', `--nofile=${options.maxFiles}`, '--');
+  const [file = '', ...args] = command;
+  const child = spawn(file, args, {
     env: { PATH: process.env.PATH ?? '', HOME: mkdtempSync(join(tmpdir(), 'ui-home-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
