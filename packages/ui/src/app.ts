@@ -130,9 +130,13 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
         ? { auth: 'proxy', proxyAddresses: config.auth.proxy?.addresses, writesAs: 'each signed-in user' }
         : {}),
       ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
+      ...(ui.metricsUrl ? { metricsUrl: `${ui.metricsUrl}/metrics` } : {}),
     },
     'guitar UI listening',
   );
+  if (proxied && !ui.metricsUrl) {
+    logger.info('/metrics is not served: with UI_AUTH=proxy it needs UI_METRICS_BIND_ADDRESS (e.g. :8081)');
+  }
 
   const { close: closeServer, ...served } = ui;
   let stopping: Promise<void> | undefined;

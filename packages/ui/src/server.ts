@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,9 @@ import { HttpError } from './http/http-error.js';
 import { proxyIdentity, proxyUserOf } from './http/proxy-identity.js';
 import { refuseCrossSite } from './http/same-origin.js';
 import { SseHub } from './http/sse.js';
+import { requireValidUser } from './http/valid-user.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { listenMetrics, type MetricsServer } from './metrics-server.js';
 import { createProbes } from './probes.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
@@ -56,6 +58,8 @@ export interface UiHttpApp {
   app: Express;
   sse: SseHub;
   metrics: Metrics;
+  /** /healthz, /readyz and /metrics as one handler, for the metrics listener. */
+  probes: (req: IncomingMessage, res: ServerResponse) => void;
   /** Fails readiness from now on, so the Service stops sending traffic before the server closes. */
   beginShutdown(): void;
 }
@@ -65,7 +69,19 @@ export function createApp(deps: ServerDeps): UiHttpApp {
   const metrics = deps.metrics ?? createMetrics();
   const proxy = config.auth.proxy;
   if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
-  const sse = new SseHub(store, { typeOnly: proxy !== undefined });
+  const users = deps.userNamespaces;
+  const sse = new SseHub(store, {
+    typeOnly: proxy !== undefined,
+    // A signed-in user hears of changes in the namespaces they may list, and of no others.
+    ...(proxy && users
+      ? {
+          audience: (req) => {
+            const user = proxyUserOf(req);
+            return (namespace) => (user ? users.allows(user.token, namespace) : Promise.resolve(false));
+          },
+        }
+      : {}),
+  });
   metrics.track({ guitars: () => store.size, synced: () => store.synced(), sseClients: () => sse.size });
   let shuttingDown = false;
 
@@ -125,8 +141,13 @@ export function createApp(deps: ServerDeps): UiHttpApp {
 
   const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
   if (auth) app.use(auth);
+  // Every route from here on, static files and the API description included, is for a user the
+  // apiserver accepts: they are no secret, but one rule is easier to hold than a list of exceptions.
+  if (proxy && users) app.use(requireValidUser(users));
 
-  app.get('/metrics', probes);
+  // Cluster-wide numbers (every guitar cached) are no signed-in user's to read: with sign-in
+  // through a proxy, or a metrics listener of its own, /metrics is not on this port.
+  if (!proxy && !config.metricsAddress) app.get('/metrics', probes);
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1d', fallthrough: true }));
   app.get('/events', sse.handler);
 
@@ -173,6 +194,7 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     app,
     sse,
     metrics,
+    probes,
     beginShutdown: () => {
       shuttingDown = true;
     },
@@ -183,6 +205,8 @@ export interface UiServer extends UiHttpApp {
   server: Server;
   /** http://host:port, with the port actually bound (tests listen on port 0). */
   url: string;
+  /** The metrics listener's http://host:port, when config.metricsAddress asks for one. */
+  metricsUrl: string | undefined;
   /**
    * Stops taking requests, ends live streams and idle connections, and waits (at most `timeoutMs`)
    * for the requests in flight, which are answered with `Connection: close`.
@@ -205,16 +229,27 @@ export async function createServer(
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const closeServer = gracefulClose(server);
+  let metricsServer: MetricsServer | undefined;
+  if (deps.config.metricsAddress) {
+    try {
+      metricsServer = await listenMetrics(ui.probes, deps.config.metricsAddress);
+    } catch (err) {
+      await closeServer(0);
+      throw err;
+    }
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     ...ui,
     server,
     url: `http://${host}:${port}`,
-    close: (timeoutMs = 10_000) => {
+    metricsUrl: metricsServer?.url,
+    close: async (timeoutMs = 10_000) => {
       ui.beginShutdown();
       ui.sse.close();
-      return closeServer(timeoutMs);
+      await closeServer(timeoutMs);
+      await metricsServer?.close();
     },
   };
 }

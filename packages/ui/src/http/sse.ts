@@ -14,6 +14,12 @@ export interface SseOptions {
    * namespaces (UI_AUTH=proxy), a name would tell them of guitars they may not list.
    */
   typeOnly?: boolean;
+  /**
+   * Who the stream is for: given its request, a check of whether a change in a namespace may be
+   * told to it. Changes it refuses are not sent at all (not even their type): with UI_AUTH=proxy
+   * a user hears of the namespaces they may list only. Absent, every stream hears every change.
+   */
+  audience?: (req: Request) => (namespace: string) => Promise<boolean>;
 }
 
 export const DEFAULT_MAX_CLIENTS = 1000;
@@ -26,7 +32,8 @@ export const DEFAULT_MAX_PER_CLIENT = 20;
  * change, not the rendered row, keeps filtering, paging and escaping in one place: the server.
  */
 export class SseHub {
-  private readonly clients = new Set<Response>();
+  /** Each open stream, with its audience check (undefined: told everything). */
+  private readonly clients = new Map<Response, ((namespace: string) => Promise<boolean>) | undefined>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxClients: number;
   private readonly maxPerClient: number;
@@ -34,11 +41,13 @@ export class SseHub {
   private readonly perClient = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private readonly typeOnly: boolean;
+  private readonly audience: SseOptions['audience'];
 
   constructor(store: GuitarStore, options: SseOptions = {}) {
     this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     this.maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
     this.typeOnly = options.typeOnly ?? false;
+    this.audience = options.audience;
     this.unsubscribe = store.subscribe((change) => this.broadcast(change));
     this.heartbeat = setInterval(() => this.send(': ping\n\n'), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
@@ -71,7 +80,7 @@ export class SseHub {
     res.flushHeaders();
     // The browser waits this long before reconnecting after a drop.
     res.write('retry: 2000\n\n');
-    this.clients.add(res);
+    this.clients.set(res, this.audience?.(req));
     this.perClient.set(key, mine + 1);
     req.on('close', () => {
       if (!this.clients.delete(res)) return; // already ended by close()
@@ -85,17 +94,32 @@ export class SseHub {
   close(): void {
     clearInterval(this.heartbeat);
     this.unsubscribe();
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
     this.perClient.clear();
   }
 
   private broadcast(change: StoreChange): void {
     const data = this.typeOnly ? { type: change.type } : change;
-    this.send(`event: change\ndata: ${JSON.stringify(data)}\n\n`);
+    const text = `event: change\ndata: ${JSON.stringify(data)}\n\n`;
+    // sync and reset name no namespace: they say the whole list changed, for everyone alike.
+    const namespace = 'namespace' in change ? change.namespace : undefined;
+    for (const [res, allows] of this.clients) {
+      if (namespace === undefined || !allows) {
+        res.write(text);
+        continue;
+      }
+      // Asked per stream (answers are kept per user); a failed ask tells nothing.
+      allows(namespace).then(
+        (ok) => {
+          if (ok && this.clients.has(res)) res.write(text);
+        },
+        () => {},
+      );
+    }
   }
 
   private send(text: string): void {
-    for (const res of this.clients) res.write(text);
+    for (const res of this.clients.keys()) res.write(text);
   }
 }
