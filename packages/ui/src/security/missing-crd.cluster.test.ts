@@ -5,7 +5,13 @@ import { CRD_NAME, ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UiApp } from '../app.js';
-import { guitarNames, startTestUi, TestClient, uiServiceAccountConfig } from '../test-support/ui.js';
+import {
+  eventually,
+  guitarNames,
+  startTestUi,
+  TestClient,
+  uiServiceAccountConfig,
+} from '../test-support/ui.js';
 
 const MISSING = `The Guitar CRD (${CRD_NAME}) is not installed in the cluster`;
 
@@ -29,6 +35,13 @@ describe('the Guitar CRD is missing (a control plane of its own)', () => {
   afterAll(async () => {
     await ui?.stop();
     await plane?.stop();
+  });
+
+  it('says why it is not ready in /readyz: the CRD, not an unreachable cluster', async () => {
+    await eventually('/readyz to name the CRD', async () => {
+      const readyz = await fetch(`${ui.url}/readyz`);
+      return readyz.status === 503 && (await readyz.text()).includes(MISSING);
+    });
   });
 
   it('answers a create through the API with 503 naming the CRD and the fix; nothing is created', async () => {
@@ -73,6 +86,7 @@ describe('the Guitar CRD is missing (a control plane of its own)', () => {
     await ensureGuitarCrd(plane.adminConfig());
     // The UI's cache lists guitars once the new type is served (its storage starts just after).
     expect(await ui.store.waitUntil(() => ui.store.synced(), 30_000)).toBe(true);
+    expect((await fetch(`${ui.url}/readyz`)).status).toBe(200);
     expect(await guitarNames(plane.adminConfig(), ns)).toEqual([]);
     const created = await client.json('POST', '/api/guitars', {
       name: 'strat',
