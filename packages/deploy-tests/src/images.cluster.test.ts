@@ -119,14 +119,18 @@ async function serviceAccountMount(app: App) {
   return { mounts: { [dir]: SERVICE_ACCOUNT_DIR }, env };
 }
 
-/** Starts the app's image as a pod of its Deployment would run, listening on `port`. */
-async function startApp(app: App, port: number) {
+/**
+ * Starts the app's image as a pod of its Deployment would run, listening on `port` (and the UI's
+ * metrics listener, which the overlay puts on :8081, on `metricsPort`: the host's network is shared).
+ */
+async function startApp(app: App, port: number, metricsPort = 0) {
   const podName = `${APP_NAMES[app].deployment}-7d9f8c6b5-${randomInt(10_000, 99_999)}`;
   const setup = await deploymentSetup(app, podName);
   const account = await serviceAccountMount(app);
   const env: Record<string, string> = { ...setup.env, ...account.env };
   if (app === 'ui') Object.assign(env, { PORT: String(port), HOST: '127.0.0.1' });
   else env.CONTROLLER_PROBE_BIND_ADDRESS = `127.0.0.1:${port}`;
+  if (env.UI_METRICS_BIND_ADDRESS) env.UI_METRICS_BIND_ADDRESS = `127.0.0.1:${metricsPort}`;
   const name = await containers.start(app, {
     image: imageTag(app),
     user: `${UID}:0`,
@@ -313,7 +317,8 @@ describe.skipIf(!engine)('the controller image, run as its Deployment runs it', 
 describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
   it('lists, creates and deletes guitars through its JSON API, and serves its pages', async () => {
     const port = await freePort();
-    const { name, env } = await startApp('ui', port);
+    const metricsPort = await freePort();
+    const { name, env } = await startApp('ui', port, metricsPort);
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitWhileRunning(
@@ -390,6 +395,11 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
       expect(page.body).toContain('lespaul');
       expect(page.body).toContain(`Signed in as <strong>${user.name}</strong>`);
       expect((await get(`${base}/static/app.css`, asUser)).status).toBe(200);
+      // /metrics is for Prometheus on the metrics port, never for the proxy's users.
+      expect((await get(`${base}/metrics`, asUser)).status).toBe(404);
+      expect((await get(`http://127.0.0.1:${metricsPort}/metrics`)).body).toContain(
+        'guitars_ui_cached_guitars',
+      );
 
       expect(await containers.stop(name, 30)).toBe(0);
     } catch (err) {

@@ -33,7 +33,7 @@ const BASE_KINDS = [
 ];
 const EXTRA_KINDS: Record<Overlay, string[]> = {
   kubernetes: ['Ingress/guitars-ui'],
-  openshift: ['ClusterRole/guitars-user', 'Route/guitars-ui'],
+  openshift: ['ClusterRole/guitars-user', 'Route/guitars-ui', 'Service/guitars-ui-metrics'],
 };
 
 function kindsOf(objects: KubeObject[]): string[] {
@@ -162,6 +162,9 @@ const OPENSHIFT_ROUTER = {
 const OPENSHIFT_MONITORING = {
   namespaceSelector: { matchLabels: { 'network.openshift.io/policy-group': 'monitoring' } },
 };
+const USER_WORKLOAD_MONITORING = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'openshift-user-workload-monitoring' } },
+};
 
 describe('kustomize builds', () => {
   it.each(['base', ...OVERLAYS] as const)(
@@ -254,11 +257,19 @@ describe('kustomize builds', () => {
     const openshift = await kustomize(cluster, 'overlays/openshift');
     const ui = deployment(openshift, 'guitars-ui');
     const c = container(ui, 'ui');
-    // On loopback, serving no port to the network: only the proxy beside it reaches it.
-    expect(c.ports ?? []).toEqual([]);
+    // On loopback: only the proxy beside it reaches it. Its one port on the network is /metrics,
+    // for Prometheus, behind a Service of its own that no Route leads to.
+    expect(c.ports ?? []).toEqual([{ name: 'metrics', containerPort: 8081, protocol: 'TCP' }]);
     expect(envValue(c, 'PORT')).toBe('8080');
     expect(envValue(c, 'HOST')).toBe('127.0.0.1');
     expect(envValue(c, 'UI_AUTH')).toBe('proxy');
+    expect(envValue(c, 'UI_METRICS_BIND_ADDRESS')).toBe(':8081');
+    const metrics = find(openshift, 'Service', 'guitars-ui-metrics').spec as {
+      selector: Record<string, string>;
+      ports: unknown[];
+    };
+    expect(metrics.selector).toEqual({ 'app.kubernetes.io/name': 'guitars-ui' });
+    expect(metrics.ports).toEqual([{ name: 'metrics', port: 8081, targetPort: 'metrics', protocol: 'TCP' }]);
     // The router and the proxy are two hops in front: the UI believes their X-Forwarded-* only.
     expect(envValue(c, 'TRUST_PROXY')).toBe('2');
     // Still serving while it leaves the endpoints: the sleep and the UI's 10 s drain fit the grace period.
@@ -322,10 +333,19 @@ describe('kustomize builds', () => {
           expect(rule.from?.length, 'every ingress rule names its sources').toBeGreaterThan(0);
         const sources = (policy.ingress ?? []).flatMap((r) => r.from ?? []);
         if (which === 'openshift') {
-          expect(sources).toEqual(
-            // The UI's only port is its sign-in proxy's, for the router.
-            app === 'ui' ? [OPENSHIFT_ROUTER] : [OPENSHIFT_MONITORING],
-          );
+          // The router reaches the UI's sign-in proxy (and the oc new-app UI); monitoring, the
+          // metrics ports: the controller's, and the UI's, where user-workload monitoring too.
+          const from = (port: number) =>
+            (policy.ingress ?? [])
+              .filter((r) => r.ports?.some((p) => p.port === port))
+              .flatMap((r) => r.from);
+          if (app === 'ui') {
+            expect(from(8443)).toEqual([OPENSHIFT_ROUTER]);
+            expect(from(8080)).toEqual([OPENSHIFT_ROUTER]);
+            expect(from(8081)).toEqual([OPENSHIFT_MONITORING, USER_WORKLOAD_MONITORING]);
+          } else {
+            expect(sources).toEqual([OPENSHIFT_MONITORING]);
+          }
         } else {
           expect(sources).toEqual([{ namespaceSelector: {} }]);
         }

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import {
+  apiStatus,
   connect,
   contextNamespace,
   describeWatchError,
@@ -11,7 +12,7 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UI_ACCESS } from './access.js';
 import { GuitarStore } from './cache/guitar-store.js';
-import { GuitarWriter } from './cluster/guitar-writer.js';
+import { GuitarWriter, MISSING_CRD } from './cluster/guitar-writer.js';
 import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './cluster/namespace-scope.js';
 import { UserNamespaces } from './cluster/user-namespaces.js';
 import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
@@ -55,7 +56,9 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
   const kube = connect(kc);
   // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
   const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc, kube) });
-  store.explainWith(() => forbidden.problems());
+  // A list answered 404: the Guitar type is not served (no CRD), which no retry fixes by itself.
+  let crdMissing = false;
+  store.explainWith(() => (crdMissing ? [MISSING_CRD, ...forbidden.problems()] : forbidden.problems()));
   const writer = new GuitarWriter(kube.guitars);
   const proxied = config.auth.proxy !== undefined;
   const ui = await createServer(
@@ -88,11 +91,20 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
     const guitars = kube.guitars.select({ namespace: watchedNamespace(scope) });
     informer = new GuitarInformer(guitars, { minBackoffMs, maxBackoffMs });
     informer.onError((err, retryInMs) => {
+      if (apiStatus(err) === 404) {
+        // Once in the log, not once per retry; /readyz says it while it lasts.
+        if (!crdMissing) logger.error({ retryInMs }, MISSING_CRD);
+        crdMissing = true;
+        return;
+      }
       if (!forbidden.report(LIST_WATCH, err))
         logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed');
     });
     informer.onSyncChange((synced) => {
-      if (synced) forbidden.clear(LIST_WATCH);
+      if (synced) {
+        forbidden.clear(LIST_WATCH);
+        crdMissing = false;
+      }
       logger.info({ synced, guitars: store.size }, 'guitar cache sync changed');
     });
     store.attach(informer, scope);
@@ -131,9 +143,13 @@ export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
         ? { auth: 'proxy', proxyAddresses: config.auth.proxy?.addresses, writesAs: 'each signed-in user' }
         : {}),
       ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
+      ...(ui.metricsUrl ? { metricsUrl: `${ui.metricsUrl}/metrics` } : {}),
     },
     'guitar UI listening',
   );
+  if (proxied && !ui.metricsUrl) {
+    logger.info('/metrics is not served: with UI_AUTH=proxy it needs UI_METRICS_BIND_ADDRESS (e.g. :8081)');
+  }
 
   const { close: closeServer, ...served } = ui;
   let stopping: Promise<void> | undefined;

@@ -110,6 +110,18 @@ describe('loadConfig, UI_AUTH=proxy', () => {
   });
 });
 
+describe('loadConfig, UI_METRICS_BIND_ADDRESS', () => {
+  it('is off by default, and takes host:port (an empty host: every interface)', () => {
+    expect(loadConfig({}).metricsAddress).toBeUndefined();
+    expect(loadConfig({ UI_METRICS_BIND_ADDRESS: ':8081' }).metricsAddress).toEqual({ host: '', port: 8081 });
+    expect(loadConfig({ UI_METRICS_BIND_ADDRESS: '[::1]:0' }).metricsAddress).toEqual({
+      host: '::1',
+      port: 0,
+    });
+    expect(() => loadConfig({ UI_METRICS_BIND_ADDRESS: '8081' })).toThrow(/UI_METRICS_BIND_ADDRESS=8081/);
+  });
+});
+
 describe('parseTrustProxy', () => {
   it('reads booleans, hop counts and address lists', () => {
     expect(parseTrustProxy('true')).toBe(true);

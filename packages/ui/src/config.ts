@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { isDns1123Label } from '@guitars/shared';
 import {
+  address,
   ConfigError,
   custom,
   duration,
@@ -47,6 +48,11 @@ export interface UiConfig {
   allowedHosts: string[] | undefined;
   /** UI_MAX_CONNECTIONS: open connections in all (lowered to fit the process's file limit). */
   maxConnections: number;
+  /**
+   * UI_METRICS_BIND_ADDRESS: a listener of its own for /metrics (and the probes), for Prometheus,
+   * off the port users reach. Unset: /metrics is on the main port, except with UI_AUTH=proxy.
+   */
+  metricsAddress: { host: string; port: number } | undefined;
 }
 
 export interface AuthConfig {
@@ -197,6 +203,13 @@ const OPTIONS = {
     shown: '10s',
     help: 'On SIGTERM/SIGINT, the longest wait for the requests in flight.',
   },
+  metricsBindAddress: {
+    flag: 'metrics-bind-address',
+    env: 'UI_METRICS_BIND_ADDRESS',
+    value: address(),
+    shown: 'unset: /metrics on PORT (not served with UI_AUTH=proxy)',
+    help: 'host:port serving /metrics, /healthz and /readyz alone, e.g. :8081, for Prometheus; /metrics then leaves PORT.',
+  },
 } as const satisfies Options;
 
 /** --help: environment variables are the usual way (the manifests set them); flags win over them. */
@@ -262,6 +275,7 @@ export function parseConfig(argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv)
     shutdownTimeoutMs: e.shutdownTimeout,
     allowedHosts: e.allowedHosts,
     maxConnections: e.maxConnections,
+    metricsAddress: e.metricsBindAddress,
   };
   return { help: false, config };
 }

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +31,9 @@ import { HttpError } from './http/http-error.js';
 import { proxyIdentity, proxyUserOf } from './http/proxy-identity.js';
 import { refuseCrossSite } from './http/same-origin.js';
 import { SseHub } from './http/sse.js';
+import { requireValidUser } from './http/valid-user.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { listenMetrics, type MetricsServer } from './metrics-server.js';
 import { createProbes } from './probes.js';
 import { apiRouter } from './routes/api.js';
 import { pagesRouter } from './routes/pages.js';
@@ -58,6 +65,8 @@ export interface UiHttpApp {
   app: Express;
   sse: SseHub;
   metrics: Metrics;
+  /** /healthz, /readyz and /metrics as one handler, for the metrics listener. */
+  probes: (req: IncomingMessage, res: ServerResponse) => void;
   /** Fails readiness from now on, so the Service stops sending traffic before the server closes. */
   beginShutdown(): void;
 }
@@ -67,7 +76,19 @@ export function createApp(deps: ServerDeps): UiHttpApp {
   const metrics = deps.metrics ?? createMetrics();
   const proxy = config.auth.proxy;
   if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
-  const sse = new SseHub(store, { typeOnly: proxy !== undefined });
+  const users = deps.userNamespaces;
+  const sse = new SseHub(store, {
+    typeOnly: proxy !== undefined,
+    // A signed-in user hears of changes in the namespaces they may list, and of no others.
+    ...(proxy && users
+      ? {
+          audience: (req) => {
+            const user = proxyUserOf(req);
+            return (namespace) => (user ? users.allows(user.token, namespace) : Promise.resolve(false));
+          },
+        }
+      : {}),
+  });
   metrics.track({ guitars: () => store.size, synced: () => store.synced(), sseClients: () => sse.size });
   let shuttingDown = false;
 
@@ -131,8 +152,13 @@ export function createApp(deps: ServerDeps): UiHttpApp {
 
   const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
   if (auth) app.use(auth);
+  // Every route from here on, static files and the API description included, is for a user the
+  // apiserver accepts: they are no secret, but one rule is easier to hold than a list of exceptions.
+  if (proxy && users) app.use(requireValidUser(users));
 
-  app.get('/metrics', probes);
+  // Cluster-wide numbers (every guitar cached) are no signed-in user's to read: with sign-in
+  // through a proxy, or a metrics listener of its own, /metrics is not on this port.
+  if (!proxy && !config.metricsAddress) app.get('/metrics', probes);
   // No directory redirect: with no index it leads nowhere, and it echoed an absolute-form target's host.
   app.use(
     '/static',
@@ -183,6 +209,7 @@ export function createApp(deps: ServerDeps): UiHttpApp {
     app,
     sse,
     metrics,
+    probes,
     beginShutdown: () => {
       shuttingDown = true;
     },
@@ -195,6 +222,8 @@ export interface UiServer extends UiHttpApp {
   url: string;
   /** The connections it holds at most, in all (UI_MAX_CONNECTIONS, within the file limit). */
   maxConnections: number;
+  /** The metrics listener's http://host:port, when config.metricsAddress asks for one. */
+  metricsUrl: string | undefined;
   /**
    * Stops taking requests, ends live streams and idle connections, and waits (at most `timeoutMs`)
    * for the requests in flight, which are answered with `Connection: close`.
@@ -236,6 +265,15 @@ export async function createServer(
       resolve();
     });
   });
+  let metricsServer: MetricsServer | undefined;
+  if (deps.config.metricsAddress) {
+    try {
+      metricsServer = await listenMetrics(ui.probes, deps.config.metricsAddress);
+    } catch (err) {
+      await closeServer(0);
+      throw err;
+    }
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
@@ -243,10 +281,12 @@ export async function createServer(
     server,
     url: `http://${host}:${port}`,
     maxConnections,
-    close: (timeoutMs = 10_000) => {
+    metricsUrl: metricsServer?.url,
+    close: async (timeoutMs = 10_000) => {
       ui.beginShutdown();
       ui.sse.close();
-      return closeServer(timeoutMs);
+      await closeServer(timeoutMs);
+      await metricsServer?.close();
     },
   };
 }

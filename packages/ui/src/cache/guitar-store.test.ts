@@ -128,6 +128,23 @@ describe('GuitarStore', () => {
     expect(store.filterSuggestions()).toEqual({ brands: ['b'], namespaces: ['a'] });
   });
 
+  it('suggests only the brands and namespaces of the namespaces a user may see', () => {
+    const { store, source } = storeWith(
+      guitar('mine', 'one', { brand: 'Fender' }),
+      guitar('mine', 'two', { brand: 'gibson' }),
+      guitar('theirs', 'three', { brand: 'acme secret prototype 7' }),
+      guitar('theirs', 'four', { brand: 'fender' }),
+    );
+    expect(store.filterSuggestions(new Set(['mine', 'nowhere']))).toEqual({
+      brands: ['fender', 'gibson'],
+      namespaces: ['mine'],
+    });
+    expect(store.filterSuggestions(new Set())).toEqual({ brands: [], namespaces: [] });
+    source.delete(guitar('mine', 'two', { brand: 'gibson' }));
+    expect(store.filterSuggestions(new Set(['mine'])).brands).toEqual(['fender']);
+    expect(store.filterSuggestions().brands).toEqual(['acme secret prototype 7', 'fender']);
+  });
+
   it('keeps objects that predate the schema, saying what is wrong', () => {
     const { store } = storeWith(
       guitar('a', 'nospec', undefined),

@@ -50,6 +50,8 @@ export class GuitarStore {
   private sorted: Entry[] = [];
   private readonly brandCounts = new Map<string, number>();
   private readonly namespaceCounts = new Map<string, number>();
+  /** Brand counts per namespace: a signed-in user is suggested the brands of their namespaces only. */
+  private readonly brandsByNamespace = new Map<string, Map<string, number>>();
   private suggestions: { brands: string[]; namespaces: string[] } | undefined;
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private source: GuitarCache | undefined;
@@ -139,8 +141,22 @@ export class GuitarStore {
     return this.namespaceCounts.keys();
   }
 
-  /** Namespaces and brands present, alphabetically, for the filters' suggestions. */
-  filterSuggestions(): { brands: string[]; namespaces: string[] } {
+  /**
+   * Namespaces and brands present, alphabetically, for the filters' suggestions; with `visible`,
+   * of those namespaces only (a brand or a namespace name is itself something a user may not see).
+   */
+  filterSuggestions(visible?: ReadonlySet<string>): { brands: string[]; namespaces: string[] } {
+    if (visible) {
+      const brands = new Map<string, number>();
+      const namespaces = new Map<string, number>();
+      for (const ns of visible) {
+        const counts = this.brandsByNamespace.get(ns);
+        if (!counts) continue;
+        namespaces.set(ns, this.namespaceCounts.get(ns) ?? 0);
+        for (const [brand, n] of counts) brands.set(brand, (brands.get(brand) ?? 0) + n);
+      }
+      return { brands: topKeys(brands), namespaces: topKeys(namespaces) };
+    }
     this.suggestions ??= {
       brands: topKeys(this.brandCounts),
       namespaces: topKeys(this.namespaceCounts),
@@ -212,6 +228,7 @@ export class GuitarStore {
     this.entries.clear();
     this.brandCounts.clear();
     this.namespaceCounts.clear();
+    this.brandsByNamespace.clear();
     for (const obj of objects) {
       const entry = toEntry(obj);
       if (!entry) continue;
@@ -256,6 +273,11 @@ export class GuitarStore {
     // Suggested as the filter matches: "Fender" and " fender" are one brand.
     const brandNew = bump(this.brandCounts, entry.brand, delta);
     const namespaceNew = bump(this.namespaceCounts, entry.row.namespace, delta);
+    const ns = entry.row.namespace;
+    const brands = this.brandsByNamespace.get(ns) ?? new Map<string, number>();
+    bump(brands, entry.brand, delta);
+    if (brands.size === 0) this.brandsByNamespace.delete(ns);
+    else this.brandsByNamespace.set(ns, brands);
     if (brandNew || namespaceNew) this.suggestions = undefined;
   }
 

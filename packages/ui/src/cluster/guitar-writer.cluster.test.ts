@@ -27,7 +27,13 @@ const target = { namespace: 'music', name: 'strat' };
 describe('toHttpError', () => {
   it.each([
     [apiError(403), 403, 'apiserver says 403'],
-    [apiError(404), 404, 'There is no guitar "strat" in namespace "music".'],
+    [
+      apiError(404, { details: { name: 'strat', group: 'kool.karmalabs.local', kind: 'guitars' } }),
+      404,
+      'There is no guitar "strat" in namespace "music".',
+    ],
+    // No details: the apiserver does not serve guitars at all (missing-crd.cluster.test.ts).
+    [apiError(404), 503, 'The Guitar CRD (guitars.kool.karmalabs.local) is not installed'],
     [apiError(404, { details: { kind: 'namespaces' } }), 422, 'Namespace "music" does not exist.'],
     [apiError(409), 409, 'A guitar "strat" in namespace "music" already exists.'],
     [apiError(422), 422, 'apiserver says 422'],

@@ -2,11 +2,14 @@ import {
   API_VERSION,
   apiMessage,
   apiStatus,
+  CRD_NAME,
+  GROUP,
   type Guitar,
   type GuitarClient,
   InvalidNameError,
   KIND,
   KubeApiError,
+  PLURAL,
 } from '@guitars/shared';
 import { HttpError } from '../http/http-error.js';
 import type { NewGuitar } from '../validation.js';
@@ -100,12 +103,17 @@ export function toHttpError(
           : message,
       );
     case 404:
-      if (notFoundKind(err) === 'namespaces') {
-        return new HttpError(422, `Namespace "${target.namespace}" does not exist.`, {
-          namespace: `Namespace "${target.namespace}" does not exist.`,
-        });
+      switch (missing(err, target.name)) {
+        case 'namespace':
+          return new HttpError(422, `Namespace "${target.namespace}" does not exist.`, {
+            namespace: `Namespace "${target.namespace}" does not exist.`,
+          });
+        case 'guitar':
+          return new HttpError(404, `There is no ${what}.`);
+        default:
+          // Not the user's doing, nor something to retry at once: the cluster lacks the Guitar API.
+          return new HttpError(503, MISSING_CRD, undefined, { 'Retry-After': '30' });
       }
-      return new HttpError(404, `There is no ${what}.`);
     case 409:
       return new HttpError(409, `A ${what} already exists.`, {
         name: `A guitar named "${target.name}" already exists.`,
@@ -122,8 +130,19 @@ export function toHttpError(
   }
 }
 
-/** Status.details.kind of a 404: "namespaces" when the namespace, not the guitar, is missing. */
-function notFoundKind(err: unknown): string | undefined {
-  const kind: unknown = err instanceof KubeApiError ? err.body?.details?.kind : undefined;
-  return typeof kind === 'string' ? kind : undefined;
+export const MISSING_CRD = `The Guitar CRD (${CRD_NAME}) is not installed in the cluster, so no guitar can be created, read or deleted: the controller installs it (CONTROLLER_INSTALL_CRD), or a cluster admin applies k8s/base/crd.yaml.`;
+
+/**
+ * What a 404 says is missing. The apiserver names a missing object in the Status's details (the
+ * guitar's name, kind "guitars" and group; or kind "namespaces" for its namespace). A type it does
+ * not serve gets a 404 naming no object: with no CRD of the group, a plain-text "404 page not
+ * found" (seen from v1.36); for a group it serves without this resource, a Status "the server
+ * could not find the requested resource" with empty details. Anything not naming the guitar is that.
+ */
+function missing(err: unknown, name: string): 'namespace' | 'guitar' | 'type' {
+  const details = err instanceof KubeApiError ? err.body?.details : undefined;
+  if (details?.kind === 'namespaces') return 'namespace';
+  if (details?.kind === PLURAL && details.name === name && (details.group ?? GROUP) === GROUP)
+    return 'guitar';
+  return 'type';
 }

@@ -59,6 +59,29 @@ export class UserNamespaces {
     return { all: false, namespaces: allowed };
   }
 
+  /**
+   * Resolves when the apiserver accepts the token (a 401 HttpError when it does not): the proxy's
+   * headers say who signed in, only the apiserver says the token is good. One review per user
+   * while the answer lasts.
+   */
+  async authenticate(token: string): Promise<void> {
+    const entry = this.entry(token);
+    entry.all ??= await this.mayList(token, undefined);
+  }
+
+  /** True when the token's user may see guitars of `namespace`, from the kept answers while fresh. */
+  async allows(token: string, namespace: string): Promise<boolean> {
+    const entry = this.entry(token);
+    entry.all ??= await this.mayList(token, undefined);
+    if (entry.all) return true;
+    let ok = entry.namespaces.get(namespace);
+    if (ok === undefined) {
+      ok = await this.mayList(token, namespace);
+      entry.namespaces.set(namespace, ok);
+    }
+    return ok;
+  }
+
   /** True when the user may see guitars of `namespace`. */
   async mayList(token: string, namespace: string | undefined): Promise<boolean> {
     try {

@@ -189,3 +189,44 @@ describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
     await stream.close();
   });
 });
+
+describe('SseHub, audience (UI_AUTH=proxy)', () => {
+  const source = new FakeCache();
+  const store = new GuitarStore();
+  store.attach(source, { clusterWide: true });
+  source.setSynced(true);
+  // Each stream's user, from a header here (the proxy's user in server.ts), may hear of "mine".
+  const hub = new SseHub(store, {
+    typeOnly: true,
+    audience: (req) => async (namespace) => namespace === 'mine' && req.headers['x-user'] === 'me',
+  });
+  let url: string;
+
+  beforeAll(async () => {
+    const app = express();
+    app.get('/events', hub.handler);
+    url = await serve(app);
+  });
+
+  afterAll(() => hub.close());
+
+  it('sends a change only to streams whose audience check allows its namespace', async () => {
+    const response = await fetch(`${url}/events`, {
+      headers: { accept: 'text/event-stream', 'x-user': 'me' },
+    });
+    const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+    await eventually('the stream to be counted', () => hub.size === 1);
+    source.put(guitar('mine', 'strat', { brand: 'fender' }));
+    source.put(guitar('theirs', 'secret', { brand: 'gibson' }));
+    source.delete(guitar('mine', 'strat', { brand: 'fender' }));
+    let text = '';
+    while (!text.includes('"type":"delete"')) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      text += chunk.value;
+    }
+    await reader?.cancel();
+    // Mine's upsert and delete, and between them nothing: theirs was not sent.
+    expect(text.match(/data: .*/g)).toEqual(['data: {"type":"upsert"}', 'data: {"type":"delete"}']);
+  });
+});

@@ -19,6 +19,12 @@ export interface SseOptions {
    * namespaces (UI_AUTH=proxy), a name would tell them of guitars they may not list.
    */
   typeOnly?: boolean;
+  /**
+   * Who the stream is for: given its request, a check of whether a change in a namespace may be
+   * told to it. Changes it refuses are not sent at all (not even their type): with UI_AUTH=proxy
+   * a user hears of the namespaces they may list only. Absent, every stream hears every change.
+   */
+  audience?: (req: Request) => (namespace: string) => Promise<boolean>;
 }
 
 export const DEFAULT_MAX_CLIENTS = 1000;
@@ -31,18 +37,21 @@ export const DEFAULT_MAX_PER_CLIENT = 20;
  * change, not the rendered row, keeps filtering, paging and escaping in one place: the server.
  */
 export class SseHub {
-  private readonly clients = new Set<Response>();
+  /** Each open stream, with its audience check (undefined: told everything). */
+  private readonly clients = new Map<Response, ((namespace: string) => Promise<boolean>) | undefined>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxPerClient: number;
   /** Open streams per client key, within maxClients in all. */
   private readonly share: FairShare<Response>;
   private readonly unsubscribe: () => void;
   private readonly typeOnly: boolean;
+  private readonly audience: SseOptions['audience'];
 
   constructor(store: GuitarStore, options: SseOptions = {}) {
     this.share = new FairShare(options.maxClients ?? DEFAULT_MAX_CLIENTS);
     this.maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
     this.typeOnly = options.typeOnly ?? false;
+    this.audience = options.audience;
     this.unsubscribe = store.subscribe((change) => this.broadcast(change));
     this.heartbeat = setInterval(() => this.send(': ping\n\n'), options.heartbeatMs ?? 15_000);
     this.heartbeat.unref();
@@ -78,7 +87,7 @@ export class SseHub {
     res.flushHeaders();
     // The browser waits this long before reconnecting after a drop.
     res.write('retry: 2000\n\n');
-    this.clients.add(res);
+    this.clients.set(res, this.audience?.(req));
     req.on('close', () => {
       this.clients.delete(res);
       this.share.release(key, res);
@@ -89,16 +98,31 @@ export class SseHub {
   close(): void {
     clearInterval(this.heartbeat);
     this.unsubscribe();
-    for (const res of this.clients) res.end();
+    for (const res of this.clients.keys()) res.end();
     this.clients.clear();
   }
 
   private broadcast(change: StoreChange): void {
     const data = this.typeOnly ? { type: change.type } : change;
-    this.send(`event: change\ndata: ${JSON.stringify(data)}\n\n`);
+    const text = `event: change\ndata: ${JSON.stringify(data)}\n\n`;
+    // sync and reset name no namespace: they say the whole list changed, for everyone alike.
+    const namespace = 'namespace' in change ? change.namespace : undefined;
+    for (const [res, allows] of this.clients) {
+      if (namespace === undefined || !allows) {
+        res.write(text);
+        continue;
+      }
+      // Asked per stream (answers are kept per user); a failed ask tells nothing.
+      allows(namespace).then(
+        (ok) => {
+          if (ok && this.clients.has(res)) res.write(text);
+        },
+        () => {},
+      );
+    }
   }
 
   private send(text: string): void {
-    for (const res of this.clients) res.write(text);
+    for (const res of this.clients.keys()) res.write(text);
   }
 }

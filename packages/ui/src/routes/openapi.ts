@@ -84,7 +84,9 @@ export const openApiDocument = {
           415: error('Not JSON'),
           422: error('Invalid name, brand or namespace; `fields` says which'),
           429: error('Too many writes from this client'),
-          503: error('The cluster cannot be reached'),
+          503: error(
+            'The cluster cannot be reached, or the Guitar CRD is not installed (the message says which)',
+          ),
         },
       },
     },
@@ -100,7 +102,7 @@ export const openApiDocument = {
           400: error('The namespace or the name is not one a guitar can have'),
           403: error("Refused by the cluster's RBAC"),
           404: error('No such guitar'),
-          503: error('The cache is not in sync with the cluster'),
+          503: error('The cache is not in sync with the cluster, or the Guitar CRD is not installed'),
         },
       },
       delete: {
@@ -113,7 +115,9 @@ export const openApiDocument = {
           ),
           404: error('No such guitar'),
           429: error('Too many writes from this client'),
-          503: error('The cluster cannot be reached'),
+          503: error(
+            'The cluster cannot be reached, or the Guitar CRD is not installed (the message says which)',
+          ),
         },
       },
     },

@@ -21,10 +21,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
   /** The filters' suggestions, of the namespaces the user may see. */
-  const suggestions = (visible: ReadonlySet<string> | undefined) => {
-    const all = store.filterSuggestions();
-    return visible ? { ...all, namespaces: all.namespaces.filter((ns) => visible.has(ns)) } : all;
-  };
+  const suggestions = (visible: ReadonlySet<string> | undefined) => store.filterSuggestions(visible);
 
   router.get('/', async (req, res) => {
     const filters = listFilters(req.query);

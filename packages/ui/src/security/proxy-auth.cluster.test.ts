@@ -242,12 +242,14 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
   });
 
   it('tells live pages only what kind of change happened, not which guitar', async () => {
-    // A raw stream from the proxy's address, as Bob; then a change in namespace C he may not see.
+    // A raw stream from the proxy's address, as Bob; a change in namespace C, which he may not
+    // list, is not sent to him at all (visibility.cluster.test.ts); one in B, as its type only.
     const events: string[] = [];
     const controller = new AbortController();
     const response = await fetch(`${bobProxy.url}/events`, { signal: controller.signal });
     const reader = response.body?.getReader();
     await createGuitar(admin(), nsC, 'c-hidden', { brand: 'gibson', review: false });
+    await createGuitar(admin(), nsB, 'b-live', { brand: 'fender', review: false });
     const decoder = new TextDecoder();
     const deadline = Date.now() + 10_000;
     while (!events.join('').includes('event: change') && Date.now() < deadline) {
@@ -258,6 +260,7 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
     controller.abort();
     expect(events.join('')).toContain('data: {"type":"upsert"}');
     expect(events.join('')).not.toContain('c-hidden');
+    expect(events.join('')).not.toContain('b-live');
   });
 
   it('signs in through the proxy and deletes a guitar in Chromium', async () => {
