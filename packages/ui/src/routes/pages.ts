@@ -1,9 +1,10 @@
+import { firstInvisibleCharacter } from '@guitars/shared';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../app-context.js';
 import { inScope } from '../cluster/namespace-scope.js';
 import { audited } from '../http/audit.js';
 import type { Csrf } from '../http/csrf.js';
-import { setFlash, takeFlash } from '../http/flash.js';
+import { isolated, setFlash, takeFlash } from '../http/flash.js';
 import { HttpError, isHttpError } from '../http/http-error.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
 import { BRAND_SUGGESTIONS } from '../views/brands.js';
@@ -20,10 +21,16 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   guardGuitarParams(router);
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
-  /** The filters' suggestions, of the namespaces the user may see. */
+  /**
+   * The filters' suggestions, of the namespaces the user may see. Brands stored before the CRD
+   * refused invisible characters are left out: an <option> cannot isolate them (no <bdi> there).
+   */
   const suggestions = (visible: ReadonlySet<string> | undefined) => {
     const all = store.filterSuggestions();
-    return visible ? { ...all, namespaces: all.namespaces.filter((ns) => visible.has(ns)) } : all;
+    return {
+      brands: all.brands.filter((brand) => !firstInvisibleCharacter(brand)),
+      namespaces: visible ? all.namespaces.filter((ns) => visible.has(ns)) : all.namespaces,
+    };
   };
 
   router.get('/', async (req, res) => {
@@ -67,7 +74,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
     await store.settle(guitar.namespace, guitar.name, true);
     setFlash(req, res, {
       kind: 'success',
-      text: `Added ${guitar.name} (${guitar.brand}) to namespace ${guitar.namespace}; the controller will review it.`,
+      parts: isolated`Added ${guitar.name} (${guitar.brand}) to namespace ${guitar.namespace}; the controller will review it.`,
     });
     res.redirect(303, '/');
   });
@@ -97,7 +104,7 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
       writer.delete(namespace, name, ctx.actorOf(req)),
     );
     await store.settle(namespace, name, false);
-    setFlash(req, res, { kind: 'success', text: `Deleted ${name} from namespace ${namespace}.` });
+    setFlash(req, res, { kind: 'success', parts: isolated`Deleted ${name} from namespace ${namespace}.` });
     res.redirect(303, '/');
   });
 
