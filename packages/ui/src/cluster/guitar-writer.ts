@@ -2,6 +2,7 @@ import {
   API_VERSION,
   apiMessage,
   apiStatus,
+  type DeletePreconditions,
   type Guitar,
   type GuitarClient,
   InvalidNameError,
@@ -44,10 +45,22 @@ export class GuitarWriter {
     }
   }
 
-  async delete(namespace: string, name: string, actor?: Actor): Promise<void> {
+  /**
+   * With preconditions, deletes only the guitar they describe: one deleted and created again
+   * (another uid) or changed since (another resourceVersion) is left alone, GuitarChangedError.
+   */
+  async delete(
+    namespace: string,
+    name: string,
+    actor?: Actor,
+    preconditions?: DeletePreconditions,
+  ): Promise<void> {
     try {
-      await this.guitars.delete(namespace, name, as(actor));
+      await this.guitars.delete(namespace, name, as(actor), preconditions);
     } catch (err) {
+      // With preconditions the apiserver's 409 is theirs failing ("Precondition failed: UID in
+      // precondition: …"); a delete has no other conflict.
+      if (preconditions && apiStatus(err) === 409) throw new GuitarChangedError(namespace, name);
       throw toHttpError(err, { namespace, name }, 'delete', actor);
     }
   }
@@ -59,6 +72,19 @@ export class GuitarWriter {
     } catch (err) {
       throw toHttpError(err, { namespace, name }, 'get', actor);
     }
+  }
+}
+
+/** A delete refused because the guitar is no longer the one the user saw; nothing was deleted. */
+export class GuitarChangedError extends HttpError {
+  constructor(
+    readonly namespace: string,
+    readonly guitarName: string,
+  ) {
+    super(
+      409,
+      `The guitar "${guitarName}" in namespace "${namespace}" has changed since it was shown (deleted and created again, or changed): nothing was deleted.`,
+    );
   }
 }
 

@@ -216,11 +216,13 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       await ui.store.waitUntil(() => ui.store.get(ns, 'd15') !== undefined, 5_000);
       const client = new TestClient(ui.url);
       const list = await client.get(`/?namespace=${ns}`);
-      expect(list.text).toContain(`href="/guitars/${ns}/d15/delete"`);
+      const uid = ui.store.get(ns, 'd15')?.uid ?? '';
+      expect(list.text).toContain(`href="/guitars/${ns}/d15/delete?uid=${uid}"`);
 
       const confirm = await client.get(`/guitars/${ns}/d15/delete`);
       expect(confirm.status).toBe(200);
       expect(confirm.text).toContain('<h1>Delete <bdi>d15</bdi>?</h1>');
+      expect(confirm.text).toContain(`<input type="hidden" name="uid" value="${uid}">`);
       expect(confirm.text).toContain(
         `<form class="confirm" method="post" action="/guitars/${ns}/d15/delete">`,
       );
@@ -249,7 +251,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       expect(page.text).toContain('There is no guitar &#34;nosuch&#34;');
       await client.get('/');
       const token = /name="_csrf" value="([^"]+)"/.exec((await client.get('/guitars/new')).text)?.[1] ?? '';
-      const post = await client.post(`/guitars/${ns}/nosuch/delete`, { _csrf: token });
+      const post = await client.post(`/guitars/${ns}/nosuch/delete`, { _csrf: token, uid: 'any' });
       expect(post.status).toBe(404);
     });
   });
