@@ -71,7 +71,7 @@ describe('kube.guitars', () => {
         .delete(namespace, 'precond', {}, preconditions)
         .catch((err: unknown) => err);
       expect(apiStatus(refused), JSON.stringify(preconditions)).toBe(409);
-      expect(apiMessage(refused)).toMatch(/Precondition failed/);
+      expect(apiMessage(refused)).toMatch(/in the precondition .* does not match/);
       expect((await kube.guitars.get(namespace, 'precond')).metadata?.uid).toBe(second.metadata.uid);
     }
     await kube.guitars.delete(

@@ -58,8 +58,8 @@ export class GuitarWriter {
     try {
       await this.guitars.delete(namespace, name, as(actor), preconditions);
     } catch (err) {
-      // With preconditions the apiserver's 409 is theirs failing ("Precondition failed: UID in
-      // precondition: …"); a delete has no other conflict.
+      // With preconditions the apiserver's 409 is theirs failing ("the UID in the precondition
+      // (…) does not match the UID in record (…)"); a delete has no other conflict.
       if (preconditions && apiStatus(err) === 409) throw new GuitarChangedError(namespace, name);
       throw toHttpError(err, { namespace, name }, 'delete', actor);
     }
