@@ -77,13 +77,10 @@ export class GuitarWriter {
 
 /** A delete refused because the guitar is no longer the one the user saw; nothing was deleted. */
 export class GuitarChangedError extends HttpError {
-  constructor(
-    readonly namespace: string,
-    readonly guitarName: string,
-  ) {
+  constructor(namespace: string, name: string) {
     super(
       409,
-      `The guitar "${guitarName}" in namespace "${namespace}" has changed since it was shown (deleted and created again, or changed): nothing was deleted.`,
+      `The guitar "${name}" in namespace "${namespace}" has changed since it was shown (deleted and created again, or changed): nothing was deleted.`,
     );
   }
 }
