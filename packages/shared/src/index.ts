@@ -8,6 +8,7 @@ export * from './guitar.js';
 export * from './guitar-cache.js';
 export * from './guitar-informer.js';
 export * from './informer/lister-watcher.js';
+export * from './invisible-characters.js';
 export * from './kube/index.js';
 export * from './logger.js';
 export * from './malloc-env.js';

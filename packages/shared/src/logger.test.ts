@@ -95,3 +95,17 @@ describe('createLogger on stdout', () => {
     expect(messages(child.stdout)).toEqual(['first', 'second']);
   });
 });
+
+describe('createLogger and invisible characters', () => {
+  it('writes format characters of a logged value as \\u escapes: the line reads as it is', async () => {
+    const out: string[] = [];
+    const logger = createLogger('t', new LineBatch((text) => out.push(text)));
+    const brand = 'fen\u202eder\u200b';
+    logger.child({ guitar: 'shop/strat' }).info({ brand }, `reviewed ${brand}`);
+    await endOfTurn();
+    const line = out.join('');
+    expect(line).not.toMatch(/[\u202e\u200b]/);
+    expect(line).toContain('fen\\u202eder\\u200b');
+    expect(JSON.parse(line)).toMatchObject({ brand, msg: `reviewed ${brand}`, guitar: 'shop/strat' });
+  });
+});

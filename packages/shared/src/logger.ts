@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
+import { escapeInvisibleInJson } from './invisible-characters.js';
 
 export type { Logger } from 'pino';
 
@@ -9,7 +10,7 @@ export type { Logger } from 'pino';
  * LOG_LEVEL sets the level (default info); tests pass 'silent' or a destination of their own. The
  * app's name goes in the `name` field, unless `nameKey` picks another: an app whose lines about an
  * object carry that object's `name` (as the controller's lines about a guitar do) would otherwise
- * log two `name`s.
+ * log two `name`s. Invisible characters in any string (a brand's U+202E) are written as \u escapes.
  */
 export function createLogger(name: string, destination?: pino.DestinationStream, nameKey = 'name'): Logger {
   const options: pino.LoggerOptions = {
@@ -19,6 +20,8 @@ export function createLogger(name: string, destination?: pino.DestinationStream,
     level: process.env.LOG_LEVEL ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // A brand or a name with U+202E would reverse the line in a terminal, and JSON leaves it raw.
+    hooks: { streamWrite: escapeInvisibleInJson },
   };
   return pino(options, destination ?? stdout());
 }

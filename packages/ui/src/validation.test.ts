@@ -74,6 +74,37 @@ describe('brandProblem (the CRD: a non-empty string of at most 63 characters)', 
   it('rejects empty, too long, or control characters', () => {
     expect(brandProblem('')).toBe('Enter a brand.');
     expect(brandProblem('b'.repeat(64))).toContain('at most 63');
-    expect(brandProblem('fen\nder')).toContain('printable');
+    expect(brandProblem('fen\nder')).toBe(
+      'The brand contains a control character (U+000A LINE FEED). Use printable characters only.',
+    );
+  });
+
+  it.each([
+    ['fen\u202eder', 'U+202E RIGHT-TO-LEFT OVERRIDE'],
+    ['\u2067fender', 'U+2067 RIGHT-TO-LEFT ISOLATE'],
+    ['fen\u200fder', 'U+200F RIGHT-TO-LEFT MARK'],
+    ['fen\u061cder', 'U+061C ARABIC LETTER MARK'],
+    ['fen\u200bder', 'U+200B ZERO WIDTH SPACE'],
+    ['fen\u200dder', 'U+200D ZERO WIDTH JOINER'],
+    ['fen\u2060der', 'U+2060 WORD JOINER'],
+    ['fen\ufeffder', 'U+FEFF ZERO WIDTH NO-BREAK SPACE'],
+    ['fen\u00adder', 'U+00AD SOFT HYPHEN'],
+  ])('rejects %j, naming the invisible character (%s)', (brand, label) => {
+    expect(brandProblem(brand)).toBe(
+      `The brand contains an invisible formatting character (${label}), which changes how the brand or the text around it is shown. Type the brand without it.`,
+    );
+  });
+
+  it('still accepts right-to-left brands and emoji, which show as they are', () => {
+    expect(brandProblem('גיבסון')).toBeUndefined();
+    expect(brandProblem('عود')).toBeUndefined();
+    expect(brandProblem('🎸')).toBeUndefined();
+  });
+
+  it('reports the brand through validateNewGuitar, against its field', () => {
+    expect(validateNewGuitar({ name: 'x', brand: 'fen\u202eder' }, 'default')).toEqual({
+      ok: false,
+      errors: { brand: expect.stringContaining('(U+202E RIGHT-TO-LEFT OVERRIDE)') },
+    });
   });
 });

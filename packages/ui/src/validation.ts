@@ -3,15 +3,17 @@
  * what the apiserver enforces (object names, namespaces) and what the CRD schema says (brand), so
  * a mistake is explained next to its field instead of as an apiserver error.
  */
-import { isDns1123Label, isDns1123Subdomain, MAX_LABEL_LENGTH, MAX_SUBDOMAIN_LENGTH } from '@guitars/shared';
+import {
+  firstInvisibleCharacter,
+  isDns1123Label,
+  isDns1123Subdomain,
+  MAX_LABEL_LENGTH,
+  MAX_SUBDOMAIN_LENGTH,
+} from '@guitars/shared';
 
 export const MAX_NAME_LENGTH = MAX_SUBDOMAIN_LENGTH;
 export const MAX_NAMESPACE_LENGTH = MAX_LABEL_LENGTH;
 export const MAX_BRAND_LENGTH = 63;
-
-// Control characters (newlines, escapes) have no place in a brand shown in a table; the CRD's
-// pattern on spec.brand refuses them too.
-const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 export type GuitarField = 'name' | 'brand' | 'namespace';
 export type FieldErrors = Partial<Record<GuitarField, string>>;
@@ -58,7 +60,13 @@ export function namespaceProblem(namespace: string): string | undefined {
 export function brandProblem(brand: string): string | undefined {
   if (brand === '') return 'Enter a brand.';
   if ([...brand].length > MAX_BRAND_LENGTH) return `Use at most ${MAX_BRAND_LENGTH} characters.`;
-  if (CONTROL_CHARACTERS.test(brand)) return 'Use printable characters only.';
+  // A brand must read as it is, in a table and a log: the CRD's pattern on spec.brand refuses these too.
+  const invisible = firstInvisibleCharacter(brand);
+  if (invisible?.kind === 'control')
+    return `The brand contains a control character (${invisible.label}). Use printable characters only.`;
+  if (invisible) {
+    return `The brand contains an invisible formatting character (${invisible.label}), which changes how the brand or the text around it is shown. Type the brand without it.`;
+  }
   return undefined;
 }
 

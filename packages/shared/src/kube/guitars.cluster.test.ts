@@ -57,6 +57,35 @@ describe('kube.guitars', () => {
     expect(apiMessage(gone)).toBe('guitars.kool.karmalabs.local "strat" not found');
   });
 
+  it('deletes with preconditions only the guitar they describe (uid, resourceVersion)', async () => {
+    const first = await kube.guitars.create(guitar(namespace, 'precond'));
+    await kube.guitars.delete(namespace, 'precond');
+    // The same name again: another object, another uid.
+    const second = await kube.guitars.create(guitar(namespace, 'precond'));
+    const stale = [
+      { uid: first.metadata.uid as string },
+      { resourceVersion: first.metadata.resourceVersion as string },
+    ];
+    for (const preconditions of stale) {
+      const refused = await kube.guitars
+        .delete(namespace, 'precond', {}, preconditions)
+        .catch((err: unknown) => err);
+      expect(apiStatus(refused), JSON.stringify(preconditions)).toBe(409);
+      expect(apiMessage(refused)).toMatch(/in the precondition .* does not match/);
+      expect((await kube.guitars.get(namespace, 'precond')).metadata?.uid).toBe(second.metadata.uid);
+    }
+    await kube.guitars.delete(
+      namespace,
+      'precond',
+      {},
+      {
+        uid: second.metadata.uid as string,
+        resourceVersion: second.metadata.resourceVersion as string,
+      },
+    );
+    expect(apiStatus(await kube.guitars.get(namespace, 'precond').catch((err: unknown) => err))).toBe(404);
+  });
+
   it('lists in pages, of one namespace or matching a label selector', async () => {
     const namespace = await cluster.createNamespace('kube-guitars-list');
     const names = ['a1', 'a2', 'a3'];

@@ -32,6 +32,12 @@ export interface GuitarMergePatch {
   spec?: Partial<Guitar['spec']>;
 }
 
+/** meta/v1 Preconditions: what the object to delete must still be. */
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
 /** Which guitars list and watch see: all namespaces' when no namespace is set. */
 export interface GuitarSelection {
   namespace?: string;
@@ -103,8 +109,22 @@ export class GuitarClient {
     });
   }
 
-  async delete(namespace: string, name: string, as: RequestAs = {}): Promise<void> {
-    return this.http.send({ method: 'DELETE', path: guitarPath(namespace, name), ...as });
+  /**
+   * Deletes the guitar; with preconditions, only if it is still the one they describe (its uid,
+   * its resourceVersion), else the apiserver answers 409 Conflict and deletes nothing.
+   */
+  async delete(
+    namespace: string,
+    name: string,
+    as: RequestAs = {},
+    preconditions?: DeletePreconditions,
+  ): Promise<void> {
+    return this.http.send({
+      method: 'DELETE',
+      path: guitarPath(namespace, name),
+      ...(preconditions ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } : {}),
+      ...as,
+    });
   }
 
   /** A JSON merge patch; its answer (the whole guitar) is dropped unread: a watch brings it. */

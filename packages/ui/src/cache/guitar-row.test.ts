@@ -17,7 +17,15 @@ describe('rowFromObject', () => {
       comment: 'great',
       created: Date.parse('2026-03-04T05:06:07Z'),
       problem: undefined,
+      uid: undefined,
+      resourceVersion: undefined,
     });
+  });
+
+  it('keeps which object and which version of it a row shows', () => {
+    const obj = guitar('music', 'strat', { brand: 'fender' });
+    obj.metadata = { ...obj.metadata, uid: 'u-1', resourceVersion: '42' };
+    expect(rowFromObject(obj)).toMatchObject({ uid: 'u-1', resourceVersion: '42' });
   });
 
   it('treats a missing or empty comment as awaiting review, and anything but true as not reviewed', () => {

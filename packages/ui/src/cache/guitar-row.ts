@@ -14,6 +14,10 @@ export interface GuitarRow {
   /** metadata.creationTimestamp in epoch ms. */
   created: number | undefined;
   problem: string | undefined;
+  /** Which object this is: a guitar deleted and created again under its name has another uid. */
+  uid: string | undefined;
+  /** Which version of it: any change gives another. The API's ETag. */
+  resourceVersion: string | undefined;
 }
 
 /** Reads any object from the cluster defensively; undefined when it has no name or namespace. */
@@ -36,5 +40,8 @@ export function rowFromObject(obj: KubernetesObject): GuitarRow | undefined {
     comment: typeof fields.comment === 'string' && fields.comment !== '' ? fields.comment : undefined,
     created: Number.isNaN(created) ? undefined : created,
     problem,
+    // The informer's own strings, shared, not copied: two pointers a row.
+    uid: obj.metadata?.uid || undefined,
+    resourceVersion: obj.metadata?.resourceVersion || undefined,
   };
 }

@@ -4,6 +4,7 @@ import {
   apiStatus,
   CRD_NAME,
   GROUP,
+  type DeletePreconditions,
   type Guitar,
   type GuitarClient,
   InvalidNameError,
@@ -47,10 +48,22 @@ export class GuitarWriter {
     }
   }
 
-  async delete(namespace: string, name: string, actor?: Actor): Promise<void> {
+  /**
+   * With preconditions, deletes only the guitar they describe: one deleted and created again
+   * (another uid) or changed since (another resourceVersion) is left alone, GuitarChangedError.
+   */
+  async delete(
+    namespace: string,
+    name: string,
+    actor?: Actor,
+    preconditions?: DeletePreconditions,
+  ): Promise<void> {
     try {
-      await this.guitars.delete(namespace, name, as(actor));
+      await this.guitars.delete(namespace, name, as(actor), preconditions);
     } catch (err) {
+      // With preconditions the apiserver's 409 is theirs failing ("the UID in the precondition
+      // (…) does not match the UID in record (…)"); a delete has no other conflict.
+      if (preconditions && apiStatus(err) === 409) throw new GuitarChangedError(namespace, name);
       throw toHttpError(err, { namespace, name }, 'delete', actor);
     }
   }
@@ -62,6 +75,16 @@ export class GuitarWriter {
     } catch (err) {
       throw toHttpError(err, { namespace, name }, 'get', actor);
     }
+  }
+}
+
+/** A delete refused because the guitar is no longer the one the user saw; nothing was deleted. */
+export class GuitarChangedError extends HttpError {
+  constructor(namespace: string, name: string) {
+    super(
+      409,
+      `The guitar "${name}" in namespace "${namespace}" has changed since it was shown (deleted and created again, or changed): nothing was deleted.`,
+    );
   }
 }
 

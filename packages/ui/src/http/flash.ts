@@ -1,10 +1,19 @@
 import type { Request, Response } from 'express';
 import { cookieName, cookieOptions } from './cookies.js';
 
-/** A one-time message shown on the page a POST redirects to (POST-redirect-GET). */
+/**
+ * A one-time message shown on the page a POST redirects to (POST-redirect-GET). `parts` alternate
+ * the message's own words (even indexes) and text from the user or the cluster (odd: a name, a
+ * brand), which the page isolates (<bdi>) so that a right-to-left brand cannot reorder the sentence.
+ */
 export interface Flash {
   kind: 'success' | 'error';
-  text: string;
+  parts: string[];
+}
+
+/** isolated`Added ${name} (${brand}).`: a message's parts, each interpolated value on its own. */
+export function isolated(words: TemplateStringsArray, ...values: string[]): string[] {
+  return words.flatMap((word, i) => (i < values.length ? [word, values[i] as string] : [word]));
 }
 
 const FLASH_COOKIE = 'gc_flash';
@@ -28,8 +37,13 @@ export function takeFlash(req: Request, res: Response): Flash | undefined {
   if (typeof raw !== 'string') return undefined;
   try {
     const value = JSON.parse(raw) as Partial<Flash>;
-    if ((value.kind === 'success' || value.kind === 'error') && typeof value.text === 'string') {
-      return { kind: value.kind, text: value.text };
+    const { kind, parts } = value;
+    if (
+      (kind === 'success' || kind === 'error') &&
+      Array.isArray(parts) &&
+      parts.every((part) => typeof part === 'string')
+    ) {
+      return { kind, parts };
     }
   } catch {
     // A tampered or stale cookie: no message.

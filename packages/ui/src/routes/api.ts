@@ -1,12 +1,14 @@
 import * as z from '@guitars/shared/zod';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import express, { type Request, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../app-context.js';
 import { type GuitarRow, rowFromObject } from '../cache/guitar-row.js';
 import { MAX_PER_PAGE } from '../cache/guitar-store.js';
+import { GuitarChangedError } from '../cluster/guitar-writer.js';
 import { inScope } from '../cluster/namespace-scope.js';
 import { audited } from '../http/audit.js';
 import { HttpError } from '../http/http-error.js';
+import { etagOf, parseIfMatch } from '../http/if-match.js';
 import { validateNewGuitar } from '../validation.js';
 import { openApiDocument } from './openapi.js';
 import { guardGuitarParams, guitarParams } from './params.js';
@@ -21,6 +23,10 @@ export interface GuitarJson {
   createdAt: string | null;
   /** Set when the object in the cluster does not match the Guitar schema. */
   problem?: string;
+  /** Which object: a guitar deleted and created again under the same name has another. */
+  uid?: string;
+  /** Which version of it; the single GET's ETag, for a DELETE's If-Match. */
+  resourceVersion?: string;
 }
 
 const listQuery = z.object({
@@ -75,13 +81,13 @@ export function apiRouter(ctx: AppContext): Router {
       // answers with RBAC's verdict too.
       const row = rowFromObject((await writer.get(namespace, name, ctx.actorOf(req))) as KubernetesObject);
       if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
-      res.json(toJson(row));
+      sendOne(res, row);
       return;
     }
     requireSynced(ctx);
     const row = store.get(namespace, name);
     if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
-    res.json(toJson(row));
+    sendOne(res, row);
   });
 
   router.post('/api/guitars', ctx.writeLimit, requireJson, json, async (req, res) => {
@@ -108,9 +114,22 @@ export function apiRouter(ctx: AppContext): Router {
 
   router.delete('/api/guitars/:namespace/:name', ctx.writeLimit, async (req, res) => {
     const { namespace, name } = guitarParams(req);
-    await audited(ctx.logger, req, 'delete', { namespace, name }, () =>
-      writer.delete(namespace, name, ctx.actorOf(req)),
-    );
+    // Without If-Match (or with *) whatever guitar has the name is deleted, as before; with a
+    // GET's ETag, only that version of it.
+    const ifMatch = parseIfMatch(req.get('if-match'));
+    const preconditions =
+      ifMatch.kind === 'version' ? { resourceVersion: ifMatch.resourceVersion } : undefined;
+    await audited(ctx.logger, req, 'delete', { namespace, name }, async () => {
+      try {
+        await writer.delete(namespace, name, ctx.actorOf(req), preconditions);
+      } catch (err) {
+        if (!(err instanceof GuitarChangedError)) throw err;
+        throw new HttpError(
+          412,
+          `The guitar "${name}" in namespace "${namespace}" has changed since it was read (If-Match ${etagOf(preconditions?.resourceVersion ?? '')} is not its ETag): nothing was deleted. GET it again to see what it is now.`,
+        );
+      }
+    });
     await store.settle(namespace, name, false);
     res.status(204).end();
   });
@@ -143,6 +162,12 @@ function requireSynced(ctx: AppContext): void {
   }
 }
 
+/** One guitar, with its version as a strong ETag (a DELETE's If-Match takes it back). */
+function sendOne(res: Response, row: GuitarRow): void {
+  if (row.resourceVersion !== undefined) res.set('ETag', etagOf(row.resourceVersion));
+  res.json(toJson(row));
+}
+
 function toJson(row: GuitarRow): GuitarJson {
   const json: GuitarJson = {
     namespace: row.namespace,
@@ -153,5 +178,7 @@ function toJson(row: GuitarRow): GuitarJson {
     createdAt: row.created === undefined ? null : new Date(row.created).toISOString(),
   };
   if (row.problem) json.problem = row.problem;
+  if (row.uid !== undefined) json.uid = row.uid;
+  if (row.resourceVersion !== undefined) json.resourceVersion = row.resourceVersion;
   return json;
 }

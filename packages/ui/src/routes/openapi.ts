@@ -97,6 +97,13 @@ export const openApiDocument = {
         responses: {
           200: {
             description: 'The guitar',
+            headers: {
+              ETag: {
+                description:
+                  'Its resourceVersion as a strong entity tag ("<resourceVersion>"): send it back in a DELETE\'s If-Match',
+                schema: { type: 'string' },
+              },
+            },
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Guitar' } } },
           },
           400: error('The namespace or the name is not one a guitar can have'),
@@ -107,13 +114,30 @@ export const openApiDocument = {
       },
       delete: {
         summary: 'Delete a guitar',
+        description:
+          'Without If-Match, deletes whatever guitar has the name now. With the ETag of a GET, deletes it only if it is still that version of that guitar (a resourceVersion precondition): a guitar changed, or deleted and created again, since it was read is left alone (412).',
+        parameters: [
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            description:
+              'One strong entity tag, the ETag of GET /api/guitars/{namespace}/{name}, or * for any guitar of that name. A weak tag (W/"…") never matches (412); a list of tags or anything else is a 400. Nothing is deleted in either case.',
+            schema: { type: 'string' },
+          },
+        ],
         responses: {
           204: { description: 'Deleted' },
-          400: error('The namespace or the name is not one a guitar can have'),
+          400: error(
+            'The namespace or the name is not one a guitar can have, or If-Match is not one entity tag or *',
+          ),
           403: error(
             "Refused by the cluster's RBAC (the apiserver's message), or sent by a browser from another site (Origin, Sec-Fetch-Site)",
           ),
           404: error('No such guitar'),
+          412: error(
+            'If-Match did not match: the guitar changed, or was deleted and created again, since it was read; nothing was deleted',
+          ),
           429: error('Too many writes from this client'),
           503: error(
             'The cluster cannot be reached, or the Guitar CRD is not installed (the message says which)',
@@ -129,7 +153,12 @@ export const openApiDocument = {
         required: ['name', 'brand'],
         properties: {
           name: { type: 'string', maxLength: 253, description: 'A DNS-1123 subdomain once lower-cased' },
-          brand: { type: 'string', maxLength: 63, description: 'Any brand, not blank' },
+          brand: {
+            type: 'string',
+            maxLength: 63,
+            description:
+              'Any brand, not blank, without control or invisible formatting characters (Unicode Cc, Cf: bidi controls, zero-width characters)',
+          },
           namespace: { type: 'string', maxLength: 63, description: "Defaults to the UI's namespace" },
         },
       },
@@ -147,6 +176,14 @@ export const openApiDocument = {
           },
           createdAt: { type: ['string', 'null'], format: 'date-time' },
           problem: { type: 'string', description: 'Set when the object does not match the Guitar schema' },
+          uid: {
+            type: 'string',
+            description: 'Which object: a guitar deleted and created again under its name has another',
+          },
+          resourceVersion: {
+            type: 'string',
+            description: "Which version of it; a single guitar's GET sends it as its ETag",
+          },
         },
       },
       GuitarPage: {

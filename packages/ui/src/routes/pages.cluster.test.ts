@@ -54,7 +54,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       expect(lespaul).toContain('>Pending<');
       expect(strat).toContain('this is a great instrument');
       expect(strat).toContain('>Reviewed<');
-      expect(strat).toContain(`<td data-label="Namespace">${ns}</td>`);
+      expect(strat).toContain(`<td data-label="Namespace"><bdi>${ns}</bdi></td>`);
       expect(strat).toMatch(/<time datetime="[^"]+" title="[^"]+">\d+s<\/time>/);
       expect(text).toContain('2 guitars match the filter');
     });
@@ -113,7 +113,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       // The brand filter's suggestions are escaped too (attribute context).
       expect(text).toContain('<option value="&lt;script&gt;alert(&#34;brand&#34;)&lt;/script&gt;">');
       // And the badge's monogram is built from letters only.
-      expect(text).toMatch(/aria-hidden="true">Sc<\/span> <span class="brand">&lt;script&gt;/);
+      expect(text).toMatch(/aria-hidden="true">Sc<\/span> <span class="brand"><bdi>&lt;script&gt;/);
     });
   });
 
@@ -140,7 +140,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
 
       const after = await client.get(`/?namespace=${ns}`);
       expect(after.text).toMatch(
-        /class="flash flash-success" role="status">Added telecaster \(fender\) to namespace/,
+        /class="flash flash-success" role="status">Added <bdi>telecaster<\/bdi> \(<bdi>fender<\/bdi>\) to namespace/,
       );
       expect(after.text).toContain(`data-key="${ns}/telecaster"`);
       // Shown once.
@@ -216,11 +216,13 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       await ui.store.waitUntil(() => ui.store.get(ns, 'd15') !== undefined, 5_000);
       const client = new TestClient(ui.url);
       const list = await client.get(`/?namespace=${ns}`);
-      expect(list.text).toContain(`href="/guitars/${ns}/d15/delete"`);
+      const uid = ui.store.get(ns, 'd15')?.uid ?? '';
+      expect(list.text).toContain(`href="/guitars/${ns}/d15/delete?uid=${uid}"`);
 
       const confirm = await client.get(`/guitars/${ns}/d15/delete`);
       expect(confirm.status).toBe(200);
-      expect(confirm.text).toContain('<h1>Delete d15?</h1>');
+      expect(confirm.text).toContain('<h1>Delete <bdi>d15</bdi>?</h1>');
+      expect(confirm.text).toContain(`<input type="hidden" name="uid" value="${uid}">`);
       expect(confirm.text).toContain(
         `<form class="confirm" method="post" action="/guitars/${ns}/d15/delete">`,
       );
@@ -230,7 +232,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       expect(response.status).toBe(303);
       expect(await exists('d15')).toBe(false);
       const after = await client.get(`/?namespace=${ns}`);
-      expect(after.text).toContain(`Deleted d15 from namespace ${ns}.`);
+      expect(after.text).toContain(`Deleted <bdi>d15</bdi> from namespace <bdi>${ns}</bdi>.`);
       expect(after.text).not.toContain(`data-key="${ns}/d15"`);
     });
 
@@ -249,7 +251,7 @@ describe('the HTML pages, run as the guitars-ui ServiceAccount', () => {
       expect(page.text).toContain('There is no guitar &#34;nosuch&#34;');
       await client.get('/');
       const token = /name="_csrf" value="([^"]+)"/.exec((await client.get('/guitars/new')).text)?.[1] ?? '';
-      const post = await client.post(`/guitars/${ns}/nosuch/delete`, { _csrf: token });
+      const post = await client.post(`/guitars/${ns}/nosuch/delete`, { _csrf: token, uid: 'any' });
       expect(post.status).toBe(404);
     });
   });

@@ -1,9 +1,13 @@
+import { firstInvisibleCharacter } from '@guitars/shared';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import express, { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../app-context.js';
+import { type GuitarRow, rowFromObject } from '../cache/guitar-row.js';
+import { GuitarChangedError } from '../cluster/guitar-writer.js';
 import { inScope } from '../cluster/namespace-scope.js';
 import { audited } from '../http/audit.js';
 import type { Csrf } from '../http/csrf.js';
-import { setFlash, takeFlash } from '../http/flash.js';
+import { isolated, setFlash, takeFlash } from '../http/flash.js';
 import { HttpError, isHttpError } from '../http/http-error.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
 import { BRAND_SUGGESTIONS } from '../views/brands.js';
@@ -20,8 +24,14 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   guardGuitarParams(router);
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
-  /** The filters' suggestions, of the namespaces the user may see. */
-  const suggestions = (visible: ReadonlySet<string> | undefined) => store.filterSuggestions(visible);
+  /**
+   * The filters' suggestions, of the namespaces the user may see. Brands stored before the CRD
+   * refused invisible characters are left out: an <option> cannot isolate them (no <bdi> there).
+   */
+  const suggestions = (visible: ReadonlySet<string> | undefined) => {
+    const { brands, namespaces } = store.filterSuggestions(visible);
+    return { brands: brands.filter((brand) => !firstInvisibleCharacter(brand)), namespaces };
+  };
 
   router.get('/', async (req, res) => {
     const filters = listFilters(req.query);
@@ -64,39 +74,92 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
     await store.settle(guitar.namespace, guitar.name, true);
     setFlash(req, res, {
       kind: 'success',
-      text: `Added ${guitar.name} (${guitar.brand}) to namespace ${guitar.namespace}; the controller will review it.`,
+      parts: isolated`Added ${guitar.name} (${guitar.brand}) to namespace ${guitar.namespace}; the controller will review it.`,
     });
     res.redirect(303, '/');
   });
 
+  // The delete page shows one object (its uid in the form) and the form deletes only that one: a
+  // guitar deleted and created again under its name meanwhile is another object, left alone.
   router.get('/guitars/:namespace/:name/delete', csrf.issue, async (req, res) => {
     const { namespace, name } = guitarParams(req);
+    const row = await shownGuitar(req, namespace, name);
+    // The uid the list's link carried: another one means the list showed a guitar since replaced.
+    const listed = typeof req.query.uid === 'string' ? req.query.uid : '';
+    renderDelete(res, 200, namespace, name, row, {
+      replaced: listed !== '' && listed !== row.uid,
+    });
+  });
+
+  router.post(
+    '/guitars/:namespace/:name/delete',
+    ctx.writeLimit,
+    forms,
+    csrf.verify,
+    csrf.issue,
+    async (req, res) => {
+      const { namespace, name } = guitarParams(req);
+      const { uid } = formInput(req);
+      if (!uid) {
+        // Without the uid the form cannot say which guitar it showed: deleting whatever now has
+        // the name could delete one nobody saw.
+        throw new HttpError(
+          400,
+          'This form does not say which guitar it showed (it has no uid), so nothing was deleted. Open the delete page again and confirm there.',
+        );
+      }
+      try {
+        await audited(ctx.logger, req, 'delete', { namespace, name }, () =>
+          writer.delete(namespace, name, ctx.actorOf(req), { uid }),
+        );
+      } catch (err) {
+        if (!(err instanceof GuitarChangedError)) throw err;
+        // What has the name now, read live (the cache may not show it yet), to decide on anew.
+        const now = await writer
+          .get(namespace, name, ctx.actorOf(req))
+          .then((obj) => rowFromObject(obj as KubernetesObject))
+          .catch(() => undefined);
+        return renderDelete(res, 409, namespace, name, now, { changed: err.message });
+      }
+      await store.settle(namespace, name, false);
+      setFlash(req, res, { kind: 'success', parts: isolated`Deleted ${name} from namespace ${namespace}.` });
+      res.redirect(303, '/');
+    },
+  );
+
+  /**
+   * The guitar a delete page shows: the cache's when it holds the namespace for this user, else
+   * the apiserver's, read as the user (another namespace, a cache not in sync), whose RBAC decides.
+   */
+  async function shownGuitar(req: Request, namespace: string, name: string): Promise<GuitarRow> {
     const visible = await ctx.visibleTo(req);
-    // A guitar the user may not list is not shown (nor said to exist or not): the delete will tell.
-    const hidden = visible !== undefined && !visible.has(namespace);
-    const row = hidden ? undefined : store.get(namespace, name);
-    // Out of the cache's scope the guitar may still exist; the delete itself will tell.
-    if (!row && !hidden && store.synced() && inScope(store.scope, namespace)) {
-      throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
-    }
-    res.render('delete', {
-      title: `Delete ${name}?`,
+    const cached = (!visible || visible.has(namespace)) && store.synced() && inScope(store.scope, namespace);
+    const row = cached
+      ? store.get(namespace, name)
+      : rowFromObject((await writer.get(namespace, name, ctx.actorOf(req))) as KubernetesObject);
+    if (!row) throw new HttpError(404, `There is no guitar "${name}" in namespace "${namespace}".`);
+    return row;
+  }
+
+  function renderDelete(
+    res: Response,
+    status: number,
+    namespace: string,
+    name: string,
+    row: GuitarRow | undefined,
+    notice: { replaced?: boolean; changed?: string },
+  ): void {
+    res.status(status).render('delete', {
+      title: notice.changed ? `${name} has changed` : `Delete ${name}?`,
       namespace,
       name,
       brand: row?.brand,
+      uid: row?.uid,
+      replaced: notice.replaced ?? false,
+      changed: notice.changed,
       action: `${guitarHref(namespace, name)}/delete`,
     });
-  });
-
-  router.post('/guitars/:namespace/:name/delete', ctx.writeLimit, forms, csrf.verify, async (req, res) => {
-    const { namespace, name } = guitarParams(req);
-    await audited(ctx.logger, req, 'delete', { namespace, name }, () =>
-      writer.delete(namespace, name, ctx.actorOf(req)),
-    );
-    await store.settle(namespace, name, false);
-    setFlash(req, res, { kind: 'success', text: `Deleted ${name} from namespace ${namespace}.` });
-    res.redirect(303, '/');
-  });
+  }
 
   /** The add form, with what the user typed kept and each problem next to its field. */
   function renderForm(
@@ -120,9 +183,15 @@ export function pagesRouter(ctx: AppContext, csrf: Csrf): Router {
   return router;
 }
 
-function formInput(req: Request): Required<{ [K in keyof GuitarInput]: string }> {
+/** The text fields of a posted form (the add form's, the delete form's uid); '' when missing. */
+function formInput(req: Request): Required<{ [K in keyof GuitarInput | 'uid']: string }> {
   const body: unknown = req.body;
   const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { name: text(fields.name), brand: text(fields.brand), namespace: text(fields.namespace) };
+  return {
+    name: text(fields.name),
+    brand: text(fields.brand),
+    namespace: text(fields.namespace),
+    uid: text(fields.uid),
+  };
 }

@@ -20,6 +20,7 @@ import type { UiApp } from '../app.js';
 import { rawRequest } from '../test-support/raw-http.js';
 import {
   createGuitar,
+  createGuitarWhenServed,
   prepareCluster,
   reviewAsController,
   startTestUi,
@@ -205,7 +206,7 @@ describe('guitars stored before the pattern stay readable (a control plane of it
     const kube = connect(admin);
     await kube.crds.create(old).finally(() => kube.close());
     await plane.ensureNamespace(ns);
-    await createWhenServed(plane, ns, 'nul', 'fen\u0000der');
+    await createGuitarWhenServed(admin, ns, 'nul', { brand: 'fen\u0000der' });
     await createGuitar(admin, ns, 'newline', { brand: 'gibson\n<b>x</b>' });
     await createGuitar(admin, ns, 'escape', { brand: '\u001b[31mred' });
     await createGuitar(admin, ns, 'plain', { brand: 'fender' });
@@ -258,22 +259,3 @@ describe('guitars stored before the pattern stay readable (a control plane of it
     expect(ui.store.get(ns, 'nul')).toMatchObject({ brand: 'fen\u0000der', reviewed: true });
   });
 });
-
-/** Creates a guitar once the just-installed CRD is served (its first requests may still 404). */
-async function createWhenServed(
-  plane: ControlPlane,
-  namespace: string,
-  name: string,
-  brand: string,
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await createGuitar(plane.adminConfig(), namespace, name, { brand });
-      return;
-    } catch (err) {
-      if (apiStatus(err) !== 404 || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}

@@ -149,7 +149,9 @@ describe('forged forms, against the real UI and apiserver', () => {
     });
     expect(created.status).toBe(303);
     expect(await names()).toContain('legit');
-    expect((await client.get('/')).text).toContain(`Added legit (martin) to namespace ${ns}`);
+    expect((await client.get('/')).text).toContain(
+      `Added <bdi>legit</bdi> (<bdi>martin</bdi>) to namespace <bdi>${ns}</bdi>`,
+    );
     const deleted = await client.submit(`/guitars/${ns}/legit/delete`, `/guitars/${ns}/legit/delete`, {});
     expect(deleted.status).toBe(303);
     expect(await names()).not.toContain('legit');
@@ -248,7 +250,7 @@ describe('forms behind a TLS router (an edge Route, TRUST_PROXY=1)', () => {
     expect(
       created.headers.getSetCookie().some((c) => c.startsWith('__Host-gc_flash=') && /; Secure/.test(c)),
     ).toBe(true);
-    expect((await client.get('/')).text).toContain('Added routed (yamaha)');
+    expect((await client.get('/')).text).toContain('Added <bdi>routed</bdi> (<bdi>yamaha</bdi>)');
     expect(await names()).toContain('routed');
   });
 

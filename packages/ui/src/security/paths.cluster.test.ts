@@ -234,7 +234,11 @@ describe('every route addresses exactly one guitar (issue 11 §1)', () => {
         origin: ui.url,
         'sec-fetch-site': 'same-origin',
       },
-      body: new URLSearchParams({ _csrf: token }).toString(),
+      // The uid the delete page puts in its form: the form deletes only the guitar it showed.
+      body: new URLSearchParams({
+        _csrf: token,
+        uid: ui.store.get(victim, 'doomed-form')?.uid ?? '',
+      }).toString(),
     });
     expect(form.status).toBe(303);
     expect(await census()).toEqual({ ...before, [victim]: ['lespaul', 'strat', 'tele'] });

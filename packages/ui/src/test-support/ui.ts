@@ -1,5 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { API_VERSION, ensureGuitarCrd, GROUP, KIND, loadKubeConfig, PLURAL, VERSION } from '@guitars/shared';
+import {
+  API_VERSION,
+  apiStatus,
+  ensureGuitarCrd,
+  GROUP,
+  KIND,
+  loadKubeConfig,
+  PLURAL,
+  VERSION,
+} from '@guitars/shared';
 import type { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
@@ -55,6 +64,21 @@ export function csrfTokenIn(html: string): string | undefined {
   return /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
 }
 
+/** The hidden inputs of the forms in `html`, by name (values as the page escaped them, unescaped). */
+export function hiddenFieldsIn(html: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [, name = '', value = ''] of html.matchAll(
+    /<input type="hidden" name="([^"]+)" value="([^"]*)">/g,
+  ))
+    fields[name] = value
+      .replace(/&#34;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  return fields;
+}
+
 /**
  * A tiny browser without a browser: keeps cookies, reads the CSRF token from forms, and does not
  * follow redirects, so tests see each 303.
@@ -90,12 +114,14 @@ export class TestClient {
     return { status: response.status, text: await response.text(), response };
   }
 
-  /** GETs `formPage`, takes its CSRF token, and posts `fields` (plus the token) to `action`. */
+  /**
+   * GETs `formPage` and posts `fields` to `action` with the page's hidden fields (its CSRF token,
+   * the delete form's uid), as a browser submits the form.
+   */
   async submit(formPage: string, action: string, fields: Record<string, string>): Promise<Response> {
     const page = await this.get(formPage);
-    const token = csrfTokenIn(page.text);
-    if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.status})`);
-    return this.post(action, { _csrf: token, ...fields });
+    if (!csrfTokenIn(page.text)) throw new Error(`no CSRF token on ${formPage} (status ${page.status})`);
+    return this.post(action, { ...hiddenFieldsIn(page.text), ...fields });
   }
 
   post(path: string, fields: Record<string, string>): Promise<Response> {
@@ -146,6 +172,25 @@ export async function createGuitar(
     namespace,
     body: { apiVersion: API_VERSION, kind: KIND, metadata: { name }, spec },
   });
+}
+
+/** createGuitar once a just-installed CRD is served: its first requests may still answer 404. */
+export async function createGuitarWhenServed(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await createGuitar(kc, namespace, name, spec);
+      return;
+    } catch (err) {
+      if (apiStatus(err) !== 404 || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** The names of the guitars in `namespace`, sorted, as the apiserver has them (not the UI's cache). */

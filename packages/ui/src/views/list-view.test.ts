@@ -37,6 +37,19 @@ describe('listFragment', () => {
     expect(fragment.scope).toEqual({ clusterWide: false, namespace: 'a b', reason: 'r' });
   });
 
+  it("carries the guitar's uid in its delete link, so the delete page can tell it was replaced", () => {
+    const own = new GuitarStore();
+    const cache = new FakeCache();
+    own.attach(cache, { clusterWide: true });
+    const shown = guitar('shop', 'strat', { brand: 'fender' });
+    shown.metadata = { ...shown.metadata, uid: 'u/1 2' };
+    cache.put(shown);
+    cache.setSynced(true);
+    expect(listFragment(own, { namespace: '', brand: '', page: 1 }, now).rows[0]?.deleteHref).toBe(
+      '/guitars/shop/strat/delete?uid=u%2F1%202',
+    );
+  });
+
   it('links the neighbouring pages, keeping the filters, and the live fragment', () => {
     const fragment = listFragment(store, { namespace: 'a b', brand: 'fender', page: 2 }, now);
     expect(fragment.prevHref).toBe('/?namespace=a+b&brand=fender');

@@ -94,7 +94,8 @@ function rowView(row: GuitarRow, now: number): RowView {
     age: age(row.created, now),
     createdIso: row.created === undefined ? undefined : new Date(row.created).toISOString(),
     problem: row.problem,
-    deleteHref: `${guitarHref(row.namespace, row.name)}/delete`,
+    // The uid of the guitar shown, so the delete page can tell when it has been replaced since.
+    deleteHref: `${guitarHref(row.namespace, row.name)}/delete${row.uid ? `?uid=${encodeURIComponent(row.uid)}` : ''}`,
   };
 }
 
