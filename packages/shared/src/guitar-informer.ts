@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { GuitarCache } from './guitar-cache.js';
 import type { ListerWatcher } from './informer/lister-watcher.js';
 import { Reflector } from './informer/reflector.js';
 import { type Delta, Store } from './informer/store.js';
@@ -30,7 +31,7 @@ export type InformerHandler = (obj: KubernetesObject, old?: KubernetesObject) =>
  * The list and the watch go over KubeHttp, not client-node's fetch: a third of the CPU per event,
  * and the list comes in pages instead of one body of 10 MB at 10,000 guitars.
  */
-export class GuitarInformer {
+export class GuitarInformer implements GuitarCache {
   private readonly store = new Store();
   private readonly reflector: Reflector;
   private listed = false;
