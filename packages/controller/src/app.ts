@@ -4,6 +4,7 @@ import {
   describeWatchError,
   ForbiddenReporter,
   GuitarInformer,
+  type KubeHttpOptions,
   type Logger,
   whoAmI,
 } from '@guitars/shared';
@@ -31,6 +32,8 @@ export interface ControllerAppDeps {
   kc: KubeConfig;
   logger: Logger;
   policy: ReviewPolicy;
+  /** Transport settings; tests shorten the watch idle timeout instead of waiting 30 s. */
+  http?: KubeHttpOptions;
 }
 
 export interface ControllerApp {
@@ -52,7 +55,7 @@ export async function startControllerApp(deps: ControllerAppDeps): Promise<Contr
   const starting = new AbortController();
   // The cluster: one connection pool for the informer, the CRD install, review patches, events
   // and the lease.
-  const kube = connect(kc);
+  const kube = connect(kc, deps.http);
 
   const guitars = kube.guitars.select({ namespace: config.namespace, labelSelector: config.labelSelector });
   const informer = new GuitarInformer(guitars, {

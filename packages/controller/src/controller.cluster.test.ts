@@ -406,3 +406,53 @@ describe('Controller (workers and queue, without a cluster)', () => {
     expect(t.queue.len()).toBe(1);
   });
 });
+
+describe('a quiet cluster', () => {
+  /** Watches of guitars the apiserver has finished serving, from its own /metrics. */
+  const guitarWatches = async () => {
+    const text = await cluster.kubectlOk(['get', '--raw', '/metrics']);
+    let total = 0;
+    for (const line of text.split('\n'))
+      if (
+        line.startsWith('apiserver_request_total{') &&
+        line.includes('resource="guitars"') &&
+        line.includes('verb="WATCH"')
+      )
+        total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    return total;
+  };
+
+  it('keeps watching across the watch idle timeout, silently and without a relist', async () => {
+    const namespace = await cluster.createNamespace('quiet');
+    // A 1 s idle timeout instead of 30 s: the same code path, without the wait.
+    const ctl = await startTestApp(
+      kc,
+      [`--namespace=${namespace}`],
+      undefined,
+      {},
+      { watchIdleTimeoutMs: 1_000 },
+    );
+    try {
+      await waitFor('cache synced', async () => ctl.app.ready(), 15_000);
+      const mark = ctl.logs.length;
+      const before = await guitarWatches();
+      // Each watch given up idle ends at the apiserver and is resumed as a new one.
+      await waitFor(
+        'three watches given up idle and resumed',
+        async () => (await guitarWatches()) >= before + 3,
+        20_000,
+      );
+      expect(ctl.app.ready()).toBe(true);
+      const created = Date.now();
+      await createGuitars(kc, namespace, [{ name: 'late', spec: { brand: 'washburn' } }]);
+      await waitAllReviewed(kc, namespace, 1, 5_000);
+      expect(Date.now() - created).toBeLessThan(3_000);
+      const since = ctl.logs.slice(mark);
+      expect(since.filter((l) => l.level !== 'info')).toEqual([]);
+      expect(await ctl.metric('guitars_relists_total')).toBe(0);
+      expect(await ctl.metric('guitars_watch_restarts_total')).toBe(0);
+    } finally {
+      await ctl.stop();
+    }
+  });
+});

@@ -138,22 +138,4 @@ describe('guitars-controller (the built program)', () => {
     await waitAllReviewed(kc, namespace, 1, 15_000);
     expect(proc.logs.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
-
-  it('keeps watching across the 30 s watch timeout of a quiet cluster, silently', async () => {
-    const namespace = await cluster.createNamespace('quiet');
-    const proc = await start('quiet', [`--namespace=${namespace}`]);
-    await proc.waitReady();
-    const mark = proc.logs.length;
-    // The informer's watch gives up after 30 s of silence (as client-node's does); the cache must
-    // reconnect from where it was, without a relist storm, an error, or a lapse in readiness.
-    await new Promise((resolve) => setTimeout(resolve, 35_000));
-    expect((await proc.probe('/readyz')).status).toBe(200);
-    const created = Date.now();
-    await createGuitars(kc, namespace, [{ name: 'late', spec: { brand: 'washburn' } }]);
-    await waitAllReviewed(kc, namespace, 1, 5_000);
-    expect(Date.now() - created).toBeLessThan(3_000);
-    const since = proc.logs.slice(mark);
-    expect(since.filter((l) => l.level !== 'info')).toEqual([]);
-    expect(since.filter((l) => l.msg === 'guitar cache out of sync')).toEqual([]);
-  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { createLogger } from '@guitars/shared';
+import { createLogger, type KubeHttpOptions } from '@guitars/shared';
 import { waitFor } from '@guitars/testenv';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ControllerApp, startControllerApp } from '../app.js';
@@ -21,6 +21,7 @@ export async function startTestApp(
   args: string[],
   policy: ReviewPolicy = DEFAULT_POLICY,
   env: NodeJS.ProcessEnv = {},
+  http: KubeHttpOptions = {},
 ): Promise<TestApp> {
   const logs: LogLine[] = [];
   const logger = createLogger(
@@ -33,7 +34,7 @@ export async function startTestApp(
     env,
   );
   if (parsed.help) throw new Error('unexpected --help');
-  const app = await startControllerApp({ config: parsed.config, kc, logger, policy });
+  const app = await startControllerApp({ config: parsed.config, kc, logger, policy, http });
   const metric = async (name: string, labels: Record<string, string> = {}) =>
     sumSamples(await app.metrics.registry.metrics(), name, labels);
   return {

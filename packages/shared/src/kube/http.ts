@@ -40,6 +40,11 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** A watch silent for this long is given up (TimeoutError): a connection may die without a word. */
 const WATCH_IDLE_TIMEOUT_MS = 30_000;
 
+export interface KubeHttpOptions {
+  /** How long a watch may stay silent before it is given up and resumed (default 30 s). */
+  watchIdleTimeoutMs?: number;
+}
+
 /**
  * The one HTTP stack of a process: JSON over HTTP/2 (one connection per credentials, as client-go)
  * or node:https with one keep-alive pool, a third of client-node's CPU per request
@@ -59,7 +64,13 @@ export class KubeHttp {
   private http2: Http2Sessions | undefined;
   private credentials: { readAt: number; options: Promise<https.RequestOptions> } | undefined;
 
-  constructor(private readonly kc: KubeConfig) {
+  private readonly watchIdleTimeoutMs: number;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    options: KubeHttpOptions = {},
+  ) {
+    this.watchIdleTimeoutMs = options.watchIdleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS;
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
@@ -169,10 +180,10 @@ export class KubeHttp {
     };
     // One timer for the watch's life, pushed back by every chunk (refresh: no new timer per chunk).
     const idle = setTimeout(() => {
-      const err = new Error(`watch ${path}: nothing received for ${WATCH_IDLE_TIMEOUT_MS} ms`);
+      const err = new Error(`watch ${path}: nothing received for ${this.watchIdleTimeoutMs} ms`);
       err.name = 'TimeoutError';
       finish(err, true);
-    }, WATCH_IDLE_TIMEOUT_MS).unref();
+    }, this.watchIdleTimeoutMs).unref();
     controller.signal.addEventListener('abort', () => finish(null), { once: true });
     let res: Readable;
     let complete: () => boolean;

@@ -3,7 +3,7 @@ import { AccessReviewClient } from './access-reviews.js';
 import { CrdClient, type CrdInstallResult } from './crds.js';
 import { EventClient } from './events.js';
 import { GuitarClient } from './guitars.js';
-import { KubeHttp } from './http.js';
+import { KubeHttp, type KubeHttpOptions } from './http.js';
 import { LeaseClient } from './leases.js';
 
 export * from './access-reviews.js';
@@ -31,8 +31,8 @@ export interface Kube {
 }
 
 /** Connects to the kubeconfig's cluster, as its current user. Nothing is sent until a call. */
-export function connect(kc: KubeConfig): Kube {
-  const http = new KubeHttp(kc);
+export function connect(kc: KubeConfig, options: KubeHttpOptions = {}): Kube {
+  const http = new KubeHttp(kc, options);
   return {
     guitars: new GuitarClient(http),
     events: new EventClient(http),
