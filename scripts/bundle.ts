@@ -91,7 +91,10 @@ const clientNodeTrimmed: Plugin = {
       if (args.pluginData === 'resolving') return undefined;
       const fromClientNode = args.importer.includes(CLIENT_NODE);
       if (!fromClientNode && args.path !== '@kubernetes/client-node') return undefined;
-      if (fromClientNode && args.path === 'undici') return { path: 'undici', namespace: 'no-undici' };
+      if (fromClientNode && args.path === 'undici') {
+        matched.add('undici from client-node');
+        return { path: 'undici', namespace: 'no-undici' };
+      }
       const resolved = await b.resolve(args.path, {
         kind: args.kind,
         importer: args.importer,
@@ -140,12 +143,18 @@ const LAZY_MODULES: { importer: string; path: string; shim: (req: string) => str
     shim: (req) => `module.exports = function assert(...args) { return ${req}(...args); };`,
   },
 ];
+/**
+ * Which patches of a dependency's code matched during the build: one that matches nothing after
+ * an upgrade (a file moved, an import renamed) fails the build instead of silently doing nothing.
+ */
+const matched = new Set<string>();
 const lazyModules: Plugin = {
   name: 'lazy-modules',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       const lazy = LAZY_MODULES.findIndex((m) => m.path === args.path && args.importer.endsWith(m.importer));
       if (lazy < 0) return undefined;
+      matched.add(`lazy ${LAZY_MODULES[lazy]?.path} from ${LAZY_MODULES[lazy]?.importer}`);
       return { path: args.path, namespace: 'lazy', pluginData: { lazy, resolveDir: args.resolveDir } };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
@@ -165,11 +174,11 @@ const lazyModules: Plugin = {
 const noCjkTables: Plugin = {
   name: 'no-cjk-tables',
   setup(b) {
-    b.onResolve({ filter: /^\.\/tables\/.*\.json$/ }, (args) =>
-      args.importer.includes('/node_modules/iconv-lite/')
-        ? { path: args.path, namespace: 'no-cjk-tables' }
-        : undefined,
-    );
+    b.onResolve({ filter: /^\.\/tables\/.*\.json$/ }, (args) => {
+      if (!args.importer.includes('/node_modules/iconv-lite/')) return undefined;
+      matched.add('iconv-lite tables');
+      return { path: args.path, namespace: 'no-cjk-tables' };
+    });
     b.onLoad({ filter: /.*/, namespace: 'no-cjk-tables' }, (args) => ({
       contents: `throw new Error('iconv-lite ${args.path} is not bundled (scripts/bundle.ts)');`,
       loader: 'js',
@@ -222,6 +231,22 @@ const result = await build({
 // known to be harmless with esbuild's `logOverride` above, saying why.
 if (result.warnings.length > 0) {
   process.stderr.write(`bundle: ${result.warnings.length} esbuild warning(s) above; failing the build\n`);
+  process.exit(1);
+}
+
+// Every patch must have matched where its dependency is bundled at all (iconv-lite: the UI only).
+const bundled = (dir: string) =>
+  Object.keys(result.metafile.inputs).some((input) => `/${input}`.includes(dir));
+const expected = [
+  ...LAZY_MODULES.map((m) => `lazy ${m.path} from ${m.importer}`),
+  'undici from client-node',
+  ...(bundled('/node_modules/iconv-lite/') ? ['iconv-lite tables'] : []),
+];
+const unmatched = expected.filter((patch) => !matched.has(patch));
+if (unmatched.length > 0) {
+  process.stderr.write(
+    `bundle: patches that matched nothing (a dependency changed? update or remove them in scripts/bundle.ts): ${unmatched.join('; ')}\n`,
+  );
   process.exit(1);
 }
 
