@@ -366,7 +366,7 @@ describe('kustomize builds', () => {
     expect(byName(built)).toEqual(byName(file));
   });
 
-  it('makes each OpenShift Deployment follow its ImageStreamTag', async () => {
+  it('makes each OpenShift Deployment follow its ImageStreamTag, resolved in its own namespace', async () => {
     const objects = await kustomize(cluster, 'overlays/openshift');
     for (const app of APPS) {
       const d = deployment(objects, APP_NAMES[app].deployment);
@@ -380,8 +380,10 @@ describe('kustomize builds', () => {
           fieldPath: `spec.template.spec.containers[?(@.name=="${APP_NAMES[app].container}")].image`,
         },
       ]);
-      expect(container(d, app).image).toBe(
-        `image-registry.openshift-image-registry.svc:5000/${NAMESPACE}/guitars-${app}:latest`,
+      // The ImageStreamTag's short name, resolved in the pod's own namespace (any project's).
+      expect(container(d, app).image).toBe(`guitars-${app}:latest`);
+      expect(d.spec?.template.metadata?.annotations?.['alpha.image.policy.openshift.io/resolve-names']).toBe(
+        '*',
       );
     }
   });
