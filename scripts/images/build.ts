@@ -1,9 +1,11 @@
 // Builds the apps' images with the engine at hand, from the repository root and the Dockerfiles
 // as written: what `npm run images` and the deploy test's image build both run.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCommand, command, type Engine, imageExistsArgs, streamed } from './engine.ts';
+import { digestOfBuildxMetadata, pushImage, registryReference } from './push.ts';
 import { buildStandInBase, parseNodeSlimImage } from './stand-in-base.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,44 +89,98 @@ export async function ensureBaseImages(engine: Engine, images: string[], log: (l
   }
 }
 
+/** Where `--push` sends the images, and how they are built for it. */
+export interface PushOptions {
+  /** `host[:port][/path]`, e.g. ghcr.io/owner: images go to <registry>/guitars-<app>:<version>. */
+  registry: string;
+  /** Also push `:latest`. */
+  latest?: boolean;
+  /** Platforms to build (`linux/amd64`, `linux/arm64`); more than one takes docker buildx. */
+  platforms?: string[];
+  /** An SBOM and provenance attached to what is pushed (docker buildx only). */
+  attest?: boolean;
+}
+
 export interface BuiltImage {
   app: string;
+  /** The local name (guitars-<app>:<version>), or with --push through buildx the registry's. */
   tag: string;
   seconds: number;
+  /** With --push: the registry names, and the digest the registry holds them under. */
+  pushed?: { references: string[]; digest: string };
 }
 
 /** Builds each app's image (all of them by default), one after the other: the builds are CPU-bound. */
 export async function buildImages(
   engine: Engine,
-  options: { apps?: string[]; log?: (line: string) => void; root?: string } = {},
+  options: { apps?: string[]; log?: (line: string) => void; root?: string; push?: PushOptions } = {},
 ): Promise<BuiltImage[]> {
   const root = options.root ?? REPO_ROOT;
   const log = options.log ?? (() => {});
   const apps = options.apps ?? imageApps(root);
   const dockerfiles = apps.map((app) => join(root, 'packages', app, 'Dockerfile'));
-  await ensureBaseImages(
-    engine,
-    [...new Set(dockerfiles.flatMap((file) => baseImages(readFileSync(file, 'utf8'))))],
-    log,
-  );
+  const push = options.push;
+  // docker pushing builds with buildx, whose BuildKit pulls each platform's base image itself (it
+  // does not see the daemon's images); every other build uses the engine's own store.
+  const buildx = engine.name === 'docker' && push !== undefined;
+  if (!buildx)
+    await ensureBaseImages(
+      engine,
+      [...new Set(dockerfiles.flatMap((file) => baseImages(readFileSync(file, 'utf8'))))],
+      log,
+    );
   const ca = hostCaFile(process.env, await npmCafile());
   if (ca) log(`passing ${ca} to the builds as the secret "ca" (this machine's extra CAs)`);
   const labels = await labelArgs(root);
   const built: BuiltImage[] = [];
   for (const [i, app] of apps.entries()) {
-    const tag = imageTag(app, root);
-    const version = tag.split(':')[1] ?? '';
-    const { args, env } = buildCommand(engine, {
-      dockerfile: dockerfiles[i] as string,
-      tag,
-      context: root,
-      buildArgs: { VERSION: version, ...labels },
-      secrets: ca ? { ca } : {},
-    });
-    log(`${engine.name} ${args.join(' ')}`);
-    const started = Date.now();
-    await streamed(engine.name, args, (line) => log(`[${app}] ${line}`), { env, cwd: root });
-    built.push({ app, tag, seconds: Math.round((Date.now() - started) / 1000) });
+    const local = imageTag(app, root);
+    const version = local.split(':')[1] ?? '';
+    const references = push
+      ? [version, ...(push.latest ? ['latest'] : [])].map((t) => registryReference(push.registry, app, t))
+      : [];
+    // buildx pushes as it builds (a multi-platform index cannot be stored locally); the others
+    // build under the local name and the registry's, then push.
+    const [tag, ...extraTags] = buildx ? references : [local, ...references];
+    const metadata = buildx ? mkdtempSync(join(tmpdir(), 'guitars-buildx-')) : undefined;
+    try {
+      const { args, env } = buildCommand(engine, {
+        dockerfile: dockerfiles[i] as string,
+        tag: tag as string,
+        extraTags,
+        context: root,
+        buildArgs: { VERSION: version, ...labels },
+        secrets: ca ? { ca } : {},
+        ...(push?.platforms ? { platforms: push.platforms } : {}),
+        ...(metadata ? { pushMetadataFile: join(metadata, 'metadata.json') } : {}),
+        ...(push?.attest ? { attest: true } : {}),
+      });
+      log(`${engine.name} ${args.join(' ')}`);
+      const started = Date.now();
+      await streamed(engine.name, args, (line) => log(`[${app}] ${line}`), { env, cwd: root });
+      const image: BuiltImage = {
+        app,
+        tag: tag as string,
+        seconds: Math.round((Date.now() - started) / 1000),
+      };
+      if (metadata) {
+        const digest = digestOfBuildxMetadata(readFileSync(join(metadata, 'metadata.json'), 'utf8'));
+        image.pushed = { references, digest };
+      } else if (references.length > 0) {
+        const digests = new Set<string>();
+        for (const reference of references) {
+          log(`pushing ${reference}`);
+          digests.add(await pushImage(engine, reference));
+        }
+        // One image under each name: one manifest, one digest.
+        if (digests.size !== 1)
+          throw new Error(`${app}: the registry holds its tags under ${[...digests].join(', ')}`);
+        image.pushed = { references, digest: [...digests][0] as string };
+      }
+      built.push(image);
+    } finally {
+      if (metadata) rmSync(metadata, { recursive: true, force: true });
+    }
   }
   return built;
 }

@@ -1,5 +1,8 @@
 // `npm run images [-- <app>...]`: builds guitars-controller:<version> and guitars-ui:<version>
-// with docker (when its daemon answers), podman or buildah, whichever is found first.
+// with docker (when its daemon answers), podman or buildah, whichever is found first. With
+// `--push <registry>` it pushes them as <registry>/guitars-<app>:<version> (`--latest`: and
+// :latest) and prints the digest of each; the release workflow runs exactly this.
+import { parseImagesArgs } from './args.ts';
 import { buildImages, imageApps } from './build.ts';
 import { command, detectEngine } from './engine.ts';
 
@@ -14,15 +17,30 @@ async function main(): Promise<number> {
   }
   const engine = detected.engine;
   const known = imageApps();
-  const apps = process.argv.slice(2);
+  let parsed: ReturnType<typeof parseImagesArgs>;
+  try {
+    parsed = parseImagesArgs(process.argv.slice(2));
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  const { apps, push } = parsed;
   const unknown = apps.filter((app) => !known.includes(app));
   if (unknown.length > 0) {
     say(`no Dockerfile for ${unknown.join(', ')}; the apps with one: ${known.join(', ')}`);
     return 2;
   }
   say(`engine: ${engine.name}${engine.runtime ? ` (runtime ${engine.runtime})` : ''}`);
-  const built = await buildImages(engine, { apps: apps.length > 0 ? apps : known, log: say });
+  const built = await buildImages(engine, {
+    apps: apps.length > 0 ? apps : known,
+    log: say,
+    ...(push ? { push } : {}),
+  });
   for (const image of built) {
+    if (image.pushed) {
+      for (const reference of image.pushed.references) say(`pushed ${reference}@${image.pushed.digest}`);
+      continue;
+    }
     const size =
       engine.name === 'buildah'
         ? undefined

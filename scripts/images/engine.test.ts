@@ -123,3 +123,54 @@ describe('detectEngine', () => {
     });
   });
 });
+
+describe('buildCommand for a release (--push)', () => {
+  const docker: Engine = { name: 'docker', canRun: true, runtime: undefined, ulimits: [] };
+  const release = {
+    dockerfile: 'packages/ui/Dockerfile',
+    tag: 'ghcr.io/o/guitars-ui:0.1.0',
+    extraTags: ['ghcr.io/o/guitars-ui:latest'],
+    context: '/repo',
+    platforms: ['linux/amd64', 'linux/arm64'],
+    pushMetadataFile: '/tmp/m.json',
+    attest: true,
+  };
+
+  it('has docker buildx build both platforms, push both tags, and attach an SBOM and provenance', () => {
+    expect(buildCommand(docker, release).args).toEqual([
+      'buildx',
+      'build',
+      '-f',
+      'packages/ui/Dockerfile',
+      '-t',
+      'ghcr.io/o/guitars-ui:0.1.0',
+      '-t',
+      'ghcr.io/o/guitars-ui:latest',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--push',
+      '--metadata-file',
+      '/tmp/m.json',
+      '--sbom=true',
+      '--provenance=mode=max',
+      '/repo',
+    ]);
+  });
+
+  it('refuses, with podman, what only buildx does, and passes one platform on', () => {
+    expect(() => buildCommand(podman, release)).toThrow(/docker buildx/);
+    expect(() =>
+      buildCommand(podman, { ...release, pushMetadataFile: undefined, attest: undefined }),
+    ).toThrow(/several platforms/);
+    const one = buildCommand(podman, {
+      dockerfile: 'packages/ui/Dockerfile',
+      tag: 'guitars-ui:0.1.0',
+      extraTags: ['127.0.0.1:5000/guitars-ui:0.1.0'],
+      context: '/repo',
+      platforms: ['linux/amd64'],
+    }).args;
+    expect(one.slice(0, 1)).toEqual(['build']);
+    expect(one).toContain('--platform');
+    expect(one.filter((a) => a === '-t')).toHaveLength(2);
+  });
+});

@@ -156,6 +156,29 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** Build secrets: id → file on this machine (mounted by `RUN --mount=type=secret`). */
   secrets?: Record<string, string>;
+  /** More names for the same image (a registry's `:latest`). */
+  extraTags?: string[];
+  /** Target platforms (`linux/arm64`); more than one at once takes docker buildx. */
+  platforms?: string[];
+  /** docker buildx only: push while building, writing the result (its digest) to this file. */
+  pushMetadataFile?: string;
+  /** docker buildx only: attach an SBOM and a provenance attestation (mode=max) to what it pushes. */
+  attest?: boolean;
+}
+
+/**
+ * Whether a build goes through docker buildx: pushing a multi-platform image index with
+ * attestations is BuildKit's alone (podman and buildah sign, but neither attaches an SBOM or
+ * SLSA provenance; docker's classic builder does neither).
+ */
+export function usesBuildx(engine: Engine, options: BuildOptions): boolean {
+  const buildxOnly =
+    (options.platforms?.length ?? 0) > 1 || options.pushMetadataFile !== undefined || options.attest === true;
+  if (buildxOnly && engine.name !== 'docker')
+    throw new Error(
+      `${engine.name} cannot ${options.attest ? 'attach an SBOM and provenance' : 'build several platforms into one pushed index'}: that takes docker buildx (CONTAINER_ENGINE=docker)`,
+    );
+  return buildxOnly;
 }
 
 /** The command line of a build, and the environment it needs. */
@@ -163,12 +186,18 @@ export function buildCommand(
   engine: Engine,
   options: BuildOptions,
 ): { args: string[]; env: NodeJS.ProcessEnv } {
-  const args =
-    engine.name === 'buildah'
+  const buildx = usesBuildx(engine, options);
+  const args = buildx
+    ? ['buildx', 'build']
+    : engine.name === 'buildah'
       ? // buildah reuses layers only when asked; docker and podman always do.
         ['bud', '--layers', ...runtimeFlags(engine)]
       : ['build', ...runtimeFlags(engine)];
   args.push('-f', options.dockerfile, '-t', options.tag);
+  for (const tag of options.extraTags ?? []) args.push('-t', tag);
+  if (options.platforms?.length) args.push('--platform', options.platforms.join(','));
+  if (options.pushMetadataFile) args.push('--push', '--metadata-file', options.pushMetadataFile);
+  if (options.attest) args.push('--sbom=true', '--provenance=mode=max');
   for (const [key, value] of Object.entries(options.buildArgs ?? {}))
     args.push('--build-arg', `${key}=${value}`);
   for (const [id, src] of Object.entries(options.secrets ?? {})) args.push('--secret', `id=${id},src=${src}`);

@@ -10,15 +10,24 @@ import {
 
 /**
  * The containers a test file starts with a real engine, as OpenShift's restricted SCC runs them
- * (restrictedRunArgs), each remembered by name so that removeAll() leaves none behind.
+ * (restrictedRunArgs), each remembered by name so that removeAll() leaves none behind. `env` is
+ * the engine's environment (e.g. CONTAINERS_STORAGE_CONF, for an image store of the test's own).
  */
 export class Containers {
   private readonly names = new Set<string>();
 
-  constructor(readonly engine: Engine) {}
+  constructor(
+    readonly engine: Engine,
+    private readonly env?: NodeJS.ProcessEnv,
+  ) {}
+
+  /** The engine, in this store; never throws for a non-zero exit. */
+  run(args: string[], timeoutMs = 120_000): Promise<CommandResult> {
+    return command(this.engine.name, args, { timeoutMs, ...(this.env ? { env: this.env } : {}) });
+  }
 
   private async ok(args: string[], timeoutMs = 120_000): Promise<string> {
-    const result = await command(this.engine.name, args, { timeoutMs });
+    const result = await this.run(args, timeoutMs);
     if (result.code !== 0)
       throw new Error(`${this.engine.name} ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
     return result.stdout.trim();
@@ -40,9 +49,7 @@ export class Containers {
   /** Runs a container to its end and returns what it printed (--rm). */
   async once(prefix: string, run: Omit<RestrictedRun, 'name' | 'detach'>): Promise<CommandResult> {
     const name = this.newName(prefix);
-    return command(this.engine.name, restrictedRunArgs(this.engine, { ...run, name, detach: false }), {
-      timeoutMs: 120_000,
-    });
+    return this.run(restrictedRunArgs(this.engine, { ...run, name, detach: false }));
   }
 
   /** Creates a container (never started), to copy files out of its image. */
@@ -59,7 +66,7 @@ export class Containers {
 
   /** A command in a running container, as its user. */
   exec(name: string, args: string[]): Promise<CommandResult> {
-    return command(this.engine.name, ['exec', name, ...args], { timeoutMs: 60_000 });
+    return this.run(['exec', name, ...args], 60_000);
   }
 
   /** Whether the container's process is still running. */
@@ -74,7 +81,7 @@ export class Containers {
   }
 
   async logs(name: string): Promise<string> {
-    const result = await command(this.engine.name, ['logs', name], { timeoutMs: 60_000 });
+    const result = await this.run(['logs', name], 60_000);
     return `${result.stdout}${result.stderr}`;
   }
 
@@ -96,7 +103,7 @@ export class Containers {
   /** Removes every container started here, running or not. */
   async removeAll(): Promise<void> {
     for (const name of this.names) {
-      await command(this.engine.name, ['rm', '--force', name], { timeoutMs: 120_000 });
+      await this.run(['rm', '--force', name]);
       this.names.delete(name);
     }
   }

@@ -136,6 +136,39 @@ describe('the oc new-app ways, held to k8s/', () => {
     },
   );
 
+  it('images: runs the images the release publishes, ghcr.io/<owner>/guitars-<app>:<version>', () => {
+    // The release pushes to ghcr.io/<lower-case owner> (release.yml, workflows.test.ts holds it).
+    expect(readFileSync(repoPath('.github/workflows/release.yml'), 'utf8')).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${...}, lower-casing the owner
+      '--push "ghcr.io/${GITHUB_REPOSITORY_OWNER,,}"',
+    );
+    for (const app of APPS) {
+      const version = (
+        JSON.parse(readFileSync(repoPath('packages', app, 'package.json'), 'utf8')) as { version: string }
+      ).version;
+      const [, , image] = newApp('images', app);
+      expect(image).toMatch(
+        new RegExp(`^ghcr\\.io/[a-z0-9-]+/guitars-${app}:${version.replace(/\./g, '\\.')}$`),
+      );
+    }
+  });
+
+  it('images: a private registry’s pull secret is linked for pull to every ServiceAccount of k8s/base', async () => {
+    const text = section('a-private-registry');
+    const [create, ...others] = oc(text, 'create', 'secret', 'docker-registry');
+    expect(others).toEqual([]);
+    const secret = create?.[4] as string;
+    const linked = oc(text, 'secrets', 'link')
+      .filter((c) => c[4] === secret && c.includes('--for=pull'))
+      .map((c) => c[3]);
+    const accounts = base.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name);
+    expect(linked.sort()).toEqual(accounts.sort());
+    // `oc create secret` is kubectl's: the command is accepted as written (a dry run on the server).
+    const words = (create as string[]).map((w) => w.replace('$TOKEN', 'a-token'));
+    await cluster.ensureNamespace(NAMESPACE);
+    await cluster.kubectlOk([...words.slice(1), '-n', NAMESPACE, '--dry-run=server']);
+  });
+
   it('git: runs the ImageStreamTags the Template’s builds push', () => {
     const template = parseManifests(
       readFileSync(repoPath('k8s/openshift/builds.yaml'), 'utf8'),

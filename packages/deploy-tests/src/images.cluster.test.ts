@@ -24,7 +24,9 @@ import { buildImages, imageTag } from '../../../scripts/images/build.ts';
 import { detectEngine, type Engine } from '../../../scripts/images/engine.ts';
 import { Containers } from './containers.js';
 import { applyAppPrerequisites, deployment, find, kustomize } from './kube.js';
+import { LoopbackRegistry, REGISTRY_BINARY, registryAvailable } from './registry.js';
 import { APP_NAMES, APPS, type App, NAMESPACE } from './repo.js';
+import { type PulledBack, pullBack } from './round-trip.js';
 
 /**
  * Both images, built by a real container engine through the code `npm run images` runs, and run
@@ -34,8 +36,13 @@ import { APP_NAMES, APPS, type App, NAMESPACE } from './repo.js';
  * its ServiceAccount's token, bound by k8s/base's RBAC, where a pod has it. Then each does its job
  * against the test control plane and stops cleanly.
  *
+ * The images run are the round trip a cluster makes: built and pushed by `npm run images -- --push`'s
+ * code to a real registry on loopback (Debian's docker-registry), and pulled back by the digest
+ * the push reported, into an image store of their own (round-trip.ts). Without the registry they
+ * are the local builds, saying so.
+ *
  * With no engine that runs containers (docker with a daemon, or podman) the file is skipped, and
- * fails instead when REQUIRE_CONTAINER_ENGINE=1 (CI sets it: there it must run).
+ * fails instead when REQUIRE_CONTAINER_ENGINE=1 (CI sets it: there it must run, round trip included).
  */
 const cluster = new Cluster(inject('testenv'));
 const GROUP = 'kool.karmalabs.local';
@@ -52,29 +59,85 @@ if (!engine) {
   console.warn(`images.cluster.test.ts skipped: needs docker (with a daemon) or podman; ${missing}`);
 }
 
+const roundTrip = engine !== undefined && registryAvailable();
+if (engine && !roundTrip) {
+  if (process.env.REQUIRE_CONTAINER_ENGINE === '1')
+    throw new Error(
+      `REQUIRE_CONTAINER_ENGINE=1, but there is no registry at ${REGISTRY_BINARY} (docker-registry)`,
+    );
+  console.warn(`images.cluster.test.ts runs the local builds: no registry at ${REGISTRY_BINARY}`);
+}
+
 /** An arbitrary UID from an OpenShift project's range: no passwd entry, no home, owns no file. */
 const UID = randomInt(1_000_000_000, 2_000_000_000);
 const work = mkdtempSync(join(tmpdir(), 'guitars-images-'));
 let containers: Containers;
+let registry: LoopbackRegistry | undefined;
+let pulled: PulledBack | undefined;
+/** The image each test runs: pulled back by digest, or the local build. */
+const images: Partial<Record<App, string>> = {};
+const imageOf = (app: App): string => images[app] ?? imageTag(app);
+const pushedNames: string[] = [];
 
 beforeAll(async () => {
   if (!engine) return;
-  containers = new Containers(engine);
   // Minutes per image cold, more for the base image's stand-in where it cannot be pulled
   // (docs/deploy.md has the times); under a minute when the layer cache holds the build stages.
   // Progress, without each build step's output (a failed step's last lines come with its error).
   const log = (line: string) => {
     if (!/^\[(controller|ui)\] /.test(line)) console.log(`[images] ${line}`);
   };
-  const built = await buildImages(engine, { apps: [...APPS], log });
+  if (roundTrip) registry = await LoopbackRegistry.start();
+  const built = await buildImages(engine, {
+    apps: [...APPS],
+    log,
+    ...(registry ? { push: { registry: registry.address, latest: true } } : {}),
+  });
   for (const image of built) log(`${engine.name}: ${image.tag} built in ${image.seconds} s`);
+  pushedNames.push(...built.flatMap((image) => image.pushed?.references ?? []));
+  if (registry) {
+    const started = Date.now();
+    pulled = await pullBack(engine, registry, built);
+    Object.assign(images, pulled.references);
+    log(
+      `pulled back by digest in ${Math.round((Date.now() - started) / 1000)} s: ${Object.values(images).join(', ')}`,
+    );
+    containers = pulled.containers;
+  } else {
+    containers = new Containers(engine);
+  }
   await applyAppPrerequisites(cluster);
 }, 2_400_000);
 
 afterAll(async () => {
-  await containers?.removeAll();
+  await (pulled ? pulled.cleanup() : containers?.removeAll());
+  // The build's store keeps the images under their local names only: the registry's names (a
+  // port of this run's) are dropped, tag by tag (rmi of a name that is not the last one untags).
+  if (engine && pulled)
+    for (const reference of pushedNames) await new Containers(engine).run(['rmi', reference]);
+  await registry?.stop();
   rmSync(work, { recursive: true, force: true });
 }, 300_000);
+
+describe.skipIf(!roundTrip)('the round trip a cluster makes: push, then pull by digest', () => {
+  it.each(APPS)(
+    '%s: the registry serves the pushed digest under its tags, and the store runs only what it pulled',
+    async (app) => {
+      const reference = imageOf(app);
+      const digest = reference.split('@')[1] as string;
+      expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      for (const tag of [imageTag(app).split(':')[1] as string, 'latest'])
+        expect(await registry?.digestOf(`guitars-${app}`, tag), tag).toBe(digest);
+      const inspect = await containers.run(['image', 'inspect', '--format', '{{.Digest}}', reference]);
+      expect(inspect.stdout.trim(), inspect.stderr).toBe(digest);
+      if (engine?.name === 'podman') {
+        // The store of the pulls holds these two images and nothing of the build's.
+        const listed = await containers.run(['images', '--format', '{{.Repository}}@{{.Digest}}']);
+        expect(listed.stdout.trim().split('\n').sort()).toEqual(Object.values(images).sort());
+      }
+    },
+  );
+});
 
 /** The container's environment as its Deployment gives it, and the ConfigMaps it mounts, as files. */
 async function deploymentSetup(app: App, podName: string) {
@@ -132,7 +195,7 @@ async function startApp(app: App, port: number, metricsPort = 0) {
   else env.CONTROLLER_PROBE_BIND_ADDRESS = `127.0.0.1:${port}`;
   if (env.UI_METRICS_BIND_ADDRESS) env.UI_METRICS_BIND_ADDRESS = `127.0.0.1:${metricsPort}`;
   const name = await containers.start(app, {
-    image: imageTag(app),
+    image: imageOf(app),
     user: `${UID}:0`,
     env,
     mounts: { ...setup.mounts, ...account.mounts },
@@ -182,7 +245,7 @@ describe.skipIf(!engine).each(APPS)('the %s image', (app) => {
   it('holds the app as one bundle and nothing else: no node_modules, sources or source map', async () => {
     // Copied out of a created (never started) container: the image's own files.
     const copy = join(work, `${app}-app`);
-    await containers.copyOut(await containers.create(`${app}-files`, imageTag(app)), '/app', copy);
+    await containers.copyOut(await containers.create(`${app}-files`, imageOf(app)), '/app', copy);
     const files = readdirSync(copy, { recursive: true, encoding: 'utf8' }).sort();
     const expected = [
       'packages',
@@ -242,7 +305,7 @@ describe.skipIf(!engine).each(APPS)('the %s image', (app) => {
       "    '/usr/local/lib/node_modules'].filter((p) => fs.existsSync(p)) }));",
     ].join('\n');
     const result = await containers.once(`${app}-node`, {
-      image: imageTag(app),
+      image: imageOf(app),
       user: `${UID}:0`,
       command: ['node', '-e', script],
     });

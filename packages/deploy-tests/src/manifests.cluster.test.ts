@@ -33,7 +33,13 @@ const BASE_KINDS = [
 ];
 const EXTRA_KINDS: Record<Overlay, string[]> = {
   kubernetes: ['Ingress/guitars-ui'],
-  openshift: ['ClusterRole/guitars-user', 'Route/guitars-ui', 'Service/guitars-ui-metrics'],
+  openshift: [
+    'ClusterRole/guitars-user',
+    'Route/guitars-ui',
+    'Service/guitars-ui-metrics',
+    'ServiceMonitor/guitars-controller',
+    'ServiceMonitor/guitars-ui',
+  ],
 };
 
 function kindsOf(objects: KubeObject[]): string[] {
@@ -333,8 +339,8 @@ describe('kustomize builds', () => {
           expect(rule.from?.length, 'every ingress rule names its sources').toBeGreaterThan(0);
         const sources = (policy.ingress ?? []).flatMap((r) => r.from ?? []);
         if (which === 'openshift') {
-          // The router reaches the UI's sign-in proxy (and the oc new-app UI); monitoring, the
-          // metrics ports: the controller's, and the UI's, where user-workload monitoring too.
+          // The router reaches the UI's sign-in proxy (and the oc new-app UI); monitoring and
+          // user-workload monitoring (the ServiceMonitors'), the metrics ports of both apps.
           const from = (port: number) =>
             (policy.ingress ?? [])
               .filter((r) => r.ports?.some((p) => p.port === port))
@@ -344,7 +350,7 @@ describe('kustomize builds', () => {
             expect(from(8080)).toEqual([OPENSHIFT_ROUTER]);
             expect(from(8081)).toEqual([OPENSHIFT_MONITORING, USER_WORKLOAD_MONITORING]);
           } else {
-            expect(sources).toEqual([OPENSHIFT_MONITORING]);
+            expect(sources).toEqual([OPENSHIFT_MONITORING, USER_WORKLOAD_MONITORING]);
           }
         } else {
           expect(sources).toEqual([{ namespaceSelector: {} }]);
@@ -366,7 +372,51 @@ describe('kustomize builds', () => {
     expect(byName(built)).toEqual(byName(file));
   });
 
-  it('makes each OpenShift Deployment follow its ImageStreamTag', async () => {
+  it("has user-workload monitoring scrape each app's /metrics on OpenShift: one Service port each, the app's metrics listener, admitted by its NetworkPolicy", async () => {
+    const objects = await kustomize(cluster, 'overlays/openshift');
+    // Where each app serves /metrics in the pod: the controller on its probes listener, the UI
+    // on a listener of its own (its users' port, behind the proxy, answers 404 there).
+    const metricsAddress = { controller: 'CONTROLLER_PROBE_BIND_ADDRESS', ui: 'UI_METRICS_BIND_ADDRESS' };
+    for (const app of APPS) {
+      const monitor = find(objects, 'ServiceMonitor', APP_NAMES[app].deployment).spec as {
+        selector: { matchLabels: Record<string, string> };
+        endpoints: Array<{ port: string; path: string; scheme: string }>;
+      };
+      expect(monitor.endpoints).toHaveLength(1);
+      const [endpoint] = monitor.endpoints as [{ port: string; path: string; scheme: string }];
+      expect(endpoint).toMatchObject({ path: '/metrics', scheme: 'http' });
+      // Prometheus scrapes every port of that name of every Service the selector matches.
+      const scraped = objects
+        .filter((o) => o.kind === 'Service' && selects(monitor.selector, o.metadata.labels))
+        .flatMap((o) =>
+          (
+            o.spec as { selector: Record<string, string>; ports: Array<{ name: string; targetPort: string }> }
+          ).ports
+            .filter((p) => p.name === endpoint.port)
+            .map((p) => ({ service: o, port: p })),
+        );
+      expect(scraped.map((s) => s.service.metadata.name)).toEqual([
+        app === 'ui' ? 'guitars-ui-metrics' : 'guitars-controller-metrics',
+      ]);
+      const [{ service, port }] = scraped as [(typeof scraped)[number]];
+      const d = deployment(objects, APP_NAMES[app].deployment);
+      expect(
+        selects(
+          { matchLabels: (service.spec as { selector: Record<string, string> }).selector },
+          d.spec?.template.metadata?.labels,
+        ),
+      ).toBe(true);
+      const c = container(d, app);
+      const served = c.ports?.find((p) => p.name === port.targetPort)?.containerPort;
+      expect(envValue(c, metricsAddress[app])).toBe(`:${served}`);
+      const admitted = (networkPolicy(objects, app).ingress ?? [])
+        .filter((r) => r.ports?.some((p) => p.port === served))
+        .flatMap((r) => r.from);
+      expect(admitted).toContainEqual(USER_WORKLOAD_MONITORING);
+    }
+  });
+
+  it('makes each OpenShift Deployment follow its ImageStreamTag, resolved in its own namespace', async () => {
     const objects = await kustomize(cluster, 'overlays/openshift');
     for (const app of APPS) {
       const d = deployment(objects, APP_NAMES[app].deployment);
@@ -380,8 +430,10 @@ describe('kustomize builds', () => {
           fieldPath: `spec.template.spec.containers[?(@.name=="${APP_NAMES[app].container}")].image`,
         },
       ]);
-      expect(container(d, app).image).toBe(
-        `image-registry.openshift-image-registry.svc:5000/${NAMESPACE}/guitars-${app}:latest`,
+      // The ImageStreamTag's short name, resolved in the pod's own namespace (any project's).
+      expect(container(d, app).image).toBe(`guitars-${app}:latest`);
+      expect(d.spec?.template.metadata?.annotations?.['alpha.image.policy.openshift.io/resolve-names']).toBe(
+        '*',
       );
     }
   });
@@ -475,6 +527,25 @@ describe('applied to a real apiserver', () => {
         input: route(tls),
       });
       expect(result.code, JSON.stringify(tls)).not.toBe(0);
+    }
+    // And for the ServiceMonitor: an interval Prometheus cannot parse, a misspelt endpoint field.
+    const monitor = (endpoint: Record<string, string>) =>
+      JSON.stringify({
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 'bad', namespace: NAMESPACE },
+        spec: { selector: { matchLabels: { a: 'b' } }, endpoints: [endpoint] },
+      });
+    const good = { port: 'metrics', path: '/metrics', scheme: 'http', interval: '30s' };
+    const badEndpoints = [
+      { ...good, interval: '30 seconds' },
+      { port: 'metrics', paths: '/metrics' },
+    ];
+    for (const endpoint of [good, ...badEndpoints]) {
+      const result = await cluster.kubectl(['apply', '--validate=strict', '--dry-run=server', '-f', '-'], {
+        input: monitor(endpoint),
+      });
+      expect(result.code, `${JSON.stringify(endpoint)}: ${result.stderr}`).toBe(endpoint === good ? 0 : 1);
     }
   });
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, ensureOauthProxy, oauthProxySource } from '@guitars/testenv';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { expandedArgs } from './container-args.js';
 import { deployment, kustomize } from './kube.js';
-import { repoPath } from './repo.js';
+import { NAMESPACE, repoPath } from './repo.js';
 
 /**
  * The cookie secret the docs tell an admin to make, fed to the real oauth-proxy (built from
@@ -47,7 +48,8 @@ describe.skipIf(!present)("the sign-in proxy's cookie secret, as the docs make i
     const binary = await ensureOauthProxy();
     const command = secretCommand(readFileSync(repoPath('docs/deploy.md'), 'utf8'));
     const pod = deployment(await kustomize(cluster, 'overlays/openshift'), 'guitars-ui').spec?.template.spec;
-    const args = pod?.containers.find((c) => c.name === 'oauth-proxy')?.args ?? [];
+    const container = pod?.containers.find((c) => c.name === 'oauth-proxy');
+    const args = container ? expandedArgs(container, NAMESPACE) : [];
     expect(args).toContain('--pass-access-token'); // what makes the proxy need an AES key
     const secretFile = join(work, 'session_secret');
     // The mounted file's path, moved to this test's folder; every other flag as the overlay has it.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Cluster } from '@guitars/testenv';
 import type { V1Container } from '@kubernetes/client-node';
 import { describe, expect, inject, it } from 'vitest';
+import { expandedArgs } from './container-args.js';
 import { deployment, find, kustomize } from './kube.js';
 import { NAMESPACE, repoPath } from './repo.js';
 
@@ -21,7 +22,8 @@ async function proxyContainer(): Promise<{ proxy: V1Container; flags: Map<string
   );
   if (!proxy) throw new Error('no oauth-proxy container in the OpenShift UI Deployment');
   const flags = new Map<string, string>();
-  for (const arg of proxy.args ?? []) {
+  // As the kubelet passes them in a pod of the namespace (the SAR and scope name the pod's own).
+  for (const arg of expandedArgs(proxy, NAMESPACE)) {
     const match = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
     if (!match?.[1]) throw new Error(`not a --flag=value argument: ${arg}`);
     flags.set(match[1], match[2] ?? 'true');

@@ -77,12 +77,25 @@ describe('explainForbidden', () => {
     );
   });
 
-  it('in another namespace, says where the app must run', () => {
+  it('in a project of another name, points at that project’s own ServiceAccount', () => {
     const e = explainForbidden(listGuitars, sa('shop', 'default'), ACCESS);
     expect(e.fix).toContain(
-      'deploy it in namespace guitarcenter (it runs in shop), then `kubectl -n guitarcenter set serviceaccount',
+      'run it as the ServiceAccount shop/guitars-controller, which k8s/base/controller-rbac.yaml grants this to: ' +
+        '`kubectl -n shop set serviceaccount deployment/guitars-controller guitars-controller`',
     );
     expect(e.fix).toContain('--serviceaccount=shop:default');
+    expect(e.fix).not.toContain('guitarcenter');
+  });
+
+  it('as its own ServiceAccount in a project of another name, says to apply the file with that name', () => {
+    const e = explainForbidden(getLease, sa('shop', 'guitars-controller'), ACCESS);
+    expect(e.fix).not.toContain('grants this in namespace guitarcenter only');
+    const guitars = explainForbidden(listGuitars, sa('shop', 'guitars-controller'), ACCESS);
+    expect(guitars.fix).toBe(
+      'the ServiceAccount is the right one but its binding is missing: as a cluster admin, ' +
+        'kubectl apply -f k8s/base/controller-rbac.yaml with namespace guitarcenter replaced by shop ' +
+        '(docs/deploy.md, In a project of another name) (ClusterRole guitars-controller, bound to shop/guitars-controller)',
+    );
   });
 
   it('as its own ServiceAccount, says the binding is missing and which file has it', () => {

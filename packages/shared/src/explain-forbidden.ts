@@ -5,7 +5,11 @@ import { type Identity, serviceAccountOf } from './who-am-i.js';
 export interface AppAccess {
   /** The app's Deployment and its ServiceAccount, named alike in k8s/: guitars-controller. */
   app: string;
-  /** The namespace k8s/ runs the app in and binds its ServiceAccount in: guitarcenter. */
+  /**
+   * The namespace k8s/ runs the app in and binds its ServiceAccount in: guitarcenter. An app that
+   * runs as a ServiceAccount of another namespace is pointed at that namespace's own (a project of
+   * another name, docs/deploy.md); this is for when nothing says where it runs.
+   */
   namespace: string;
   /** The role of k8s/ that grants each resource the app uses. */
   grants: ReadonlyArray<Grant>;
@@ -80,25 +84,27 @@ function fixFor(refusal: Refusal, who: string | undefined, access: AppAccess): s
     return `grant ${subject} ${refusal.verb ?? 'access to'} ${refusal.resource}: ${access.app} is not expected to need it`;
   }
   const { kind, name: role } = grant.role;
-  const own = `${access.namespace}/${access.app}`;
-  const setServiceAccount = `kubectl -n ${access.namespace} set serviceaccount deployment/${access.app} ${access.app}`;
-  // A Role grants in its own namespace only: a request elsewhere needs another Role there.
-  const elsewhere =
-    kind === 'Role' && refusal.namespace !== undefined && refusal.namespace !== access.namespace;
-  if (elsewhere) {
-    return `${kind} ${role} (${grant.file}) grants this in namespace ${access.namespace} only: run ${access.app} there as the ServiceAccount ${own}, or create that Role and a RoleBinding to ${subject} in namespace ${refusal.namespace}`;
-  }
   const sa = who === undefined ? undefined : serviceAccountOf(who);
-  if (sa && sa.namespace === access.namespace && sa.name === access.app) {
-    return `the ServiceAccount is the right one but its binding is missing: as a cluster admin, kubectl apply -f ${grant.file} (${kind} ${role}, bound to ${own})`;
+  // The app's own ServiceAccount is the one of the namespace it runs in: any project's name works.
+  const home = sa?.namespace ?? access.namespace;
+  const own = `${home}/${access.app}`;
+  const setServiceAccount = `kubectl -n ${home} set serviceaccount deployment/${access.app} ${access.app}`;
+  // The file binds guitarcenter's ServiceAccount; another project applies it with its own name.
+  const apply =
+    home === access.namespace
+      ? `kubectl apply -f ${grant.file}`
+      : `kubectl apply -f ${grant.file} with namespace ${access.namespace} replaced by ${home} (docs/deploy.md, In a project of another name)`;
+  // A Role grants in its own namespace only: a request elsewhere needs another Role there.
+  const elsewhere = kind === 'Role' && refusal.namespace !== undefined && refusal.namespace !== home;
+  if (elsewhere) {
+    return `${kind} ${role} (${grant.file}) grants this in namespace ${home} only: run ${access.app} there as the ServiceAccount ${own}, or create that Role and a RoleBinding to ${subject} in namespace ${refusal.namespace}`;
   }
-  const bind = bindCommand(kind, role, access.namespace, sa, who);
+  if (sa && sa.name === access.app) {
+    return `the ServiceAccount is the right one but its binding is missing: as a cluster admin, ${apply} (${kind} ${role}, bound to ${own})`;
+  }
+  const bind = bindCommand(kind, role, home, sa, who);
   if (sa) {
-    const move =
-      sa.namespace === access.namespace
-        ? `\`${setServiceAccount}\``
-        : `deploy it in namespace ${access.namespace} (it runs in ${sa.namespace}), then \`${setServiceAccount}\``;
-    return `run it as the ServiceAccount ${own}, which ${grant.file} grants this to: ${move}; or bind ${kind} ${role} to ${who}: \`${bind}\``;
+    return `run it as the ServiceAccount ${own}, which ${grant.file} grants this to: \`${setServiceAccount}\`; or bind ${kind} ${role} to ${who}: \`${bind}\``;
   }
   if (who) {
     return `bind ${kind} ${role} (${grant.file}) to ${who}: \`${bind}\`, or use a kubeconfig whose user has that role; in a pod, run as the ServiceAccount ${own}`;
