@@ -1,32 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  createLogger,
-  ensureGuitarCrd,
-  GROUP,
-  type GuitarCache,
-  KubeApiError,
-  PLURAL,
-  REVIEWED_BRAND_ANNOTATION,
-  VERSION,
-} from '@guitars/shared';
+import { ensureGuitarCrd, GROUP, PLURAL, REVIEWED_BRAND_ANNOTATION, VERSION } from '@guitars/shared';
 import { Cluster, waitFor } from '@guitars/testenv';
-import {
-  CustomObjectsApi,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Controller } from './controller.js';
-import { createMetrics } from './metrics.js';
-import { ExponentialRateLimiter } from './rate-limiter.js';
-import type { ReconcileResult } from './reconcile.js';
 import { parseReviewPolicy } from './review-policy.js';
 import { startTestApp, type TestApp } from './test-support/app.js';
-import { sumSamples } from './test-support/controller-process.js';
 import { createGuitars, getGuitar, listGuitars, waitAllReviewed } from './test-support/guitars.js';
-import { WorkQueue } from './work-queue.js';
 
 const cluster = new Cluster(inject('testenv'));
 const kc = cluster.adminConfig();
@@ -306,104 +286,6 @@ describe('a burst', () => {
     } finally {
       await ctl.stop();
     }
-  });
-});
-
-describe('Controller (workers and queue, without a cluster)', () => {
-  const setup = (reconcile: (key: string) => Promise<ReconcileResult>, workers = 4) => {
-    const handlers = new Map<string, (obj: KubernetesObject) => void>();
-    const objects: KubernetesObject[] = [];
-    const cache: Pick<GuitarCache, 'on' | 'list'> = {
-      on: (event, handler) => void handlers.set(event, handler),
-      list: () => objects,
-    };
-    const queue = new WorkQueue(new ExponentialRateLimiter(5, 50));
-    const metrics = createMetrics();
-    const controller = new Controller({
-      cache,
-      queue,
-      reconcile,
-      logger: createLogger('test', { write: () => {} }),
-      metrics,
-      workers,
-    });
-    const emit = (event: string, namespace: string, name: string) =>
-      handlers.get(event)?.({ metadata: { namespace, name } });
-    return { controller, queue, metrics, objects, emit };
-  };
-
-  it('queues every cached guitar on start and each changed one after, never one key on two workers', async () => {
-    const inFlight = new Set<string>();
-    const seen: string[] = [];
-    let overlap = false;
-    const t = setup(async (key) => {
-      if (inFlight.has(key)) overlap = true;
-      inFlight.add(key);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight.delete(key);
-      seen.push(key);
-      return 'reviewed';
-    });
-    t.objects.push({ metadata: { namespace: 'ns', name: 'cached' } });
-    t.controller.startWorkers();
-    for (let i = 0; i < 20; i++) t.emit('update', 'ns', 'busy');
-    t.emit('add', 'ns', 'new');
-    await waitFor(
-      'all processed',
-      async () => seen.includes('ns/new') && t.queue.len() === 0 && t.queue.inFlight() === 0,
-      5_000,
-    );
-    expect(overlap).toBe(false);
-    expect(seen.filter((k) => k === 'ns/cached')).toHaveLength(1);
-    // 20 updates of one key while it was queued or in flight: at most two runs.
-    expect(seen.filter((k) => k === 'ns/busy').length).toBeLessThanOrEqual(2);
-    await t.controller.stopWorkers();
-  });
-
-  it('retries a failing key with backoff, counts the error, and forgets it once it succeeds', async () => {
-    let calls = 0;
-    const t = setup(async () => {
-      calls += 1;
-      if (calls < 3)
-        throw new KubeApiError(409, '{"message":"the object has been modified"}', {
-          method: 'PATCH',
-          path: '/g',
-        });
-      return 'reviewed';
-    });
-    t.controller.startWorkers();
-    t.emit('add', 'ns', 'g');
-    await waitFor('third try', async () => calls === 3, 5_000);
-    await waitFor('idle', async () => t.queue.inFlight() === 0, 5_000);
-    expect(t.queue.retries('ns/g')).toBe(0);
-    const text = await t.metrics.registry.metrics();
-    expect(sumSamples(text, 'guitars_reconcile_errors_total', { reason: 'conflict' })).toBe(2);
-    expect(sumSamples(text, 'guitars_workqueue_retries_total')).toBe(2);
-    await t.controller.stopWorkers();
-  });
-
-  it('on stop finishes the reviews in flight and takes no new ones', async () => {
-    let release: () => void = () => {};
-    const started: string[] = [];
-    const finished: string[] = [];
-    const t = setup(async (key) => {
-      started.push(key);
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      finished.push(key);
-      return 'reviewed';
-    }, 1);
-    t.controller.startWorkers();
-    t.emit('add', 'ns', 'a');
-    t.emit('add', 'ns', 'b');
-    await waitFor('a started', async () => started.length === 1, 5_000);
-    const stopping = t.controller.stopWorkers();
-    release();
-    await stopping;
-    expect(finished).toEqual(['ns/a']);
-    expect(started).toEqual(['ns/a']);
-    expect(t.queue.len()).toBe(1);
   });
 });
 

@@ -2,8 +2,8 @@ import { connect, createLogger, ensureGuitarCrd, type Guitar } from '@guitars/sh
 import { Cluster, waitFor } from '@guitars/testenv';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EventRecorder } from './events.js';
-import { createMetrics } from './metrics.js';
+import { EventRecorder } from './kit/events.js';
+import { createMetrics } from './kit/metrics.js';
 import { startTestApp } from './test-support/app.js';
 import { sumSamples } from './test-support/controller-process.js';
 import { createGuitars, manyGuitars, waitAllReviewed } from './test-support/guitars.js';
@@ -33,7 +33,7 @@ function recorder(
   }> = {},
   logger = silent,
 ) {
-  const metrics = createMetrics();
+  const metrics = createMetrics('guitars', 'guitar');
   const rec = new EventRecorder(kube.events, logger, metrics, {
     component: 'guitars-controller',
     instance: 'test-1',

@@ -3,8 +3,8 @@ import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars
 import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_WORKERS } from './config.js';
-import { LeaderElector, type Lease } from './leader-election.js';
-import type { Now } from './rate-limiter.js';
+import { LeaderElector, type Lease } from './kit/leader-election.js';
+import type { Now } from './kit/rate-limiter.js';
 import { ControllerProcess } from './test-support/controller-process.js';
 import { expectEachReviewedOnce } from './test-support/faults.js';
 import { createGuitars, listGuitars, manyGuitars, waitAllReviewed } from './test-support/guitars.js';

@@ -1,9 +1,9 @@
 import { createLogger, KubeApiError, REVIEWED_BRAND_ANNOTATION } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from './metrics.js';
+import { TerminalError } from './kit/reconciler.js';
 import type { ReviewPatch } from './patch.js';
-import { reconciler } from './reconcile.js';
+import { guitarReconciler } from './reconcile.js';
 import { DEFAULT_POLICY, reviewer } from './review-policy.js';
 
 const guitar = (spec: unknown, rv = '1', annotations?: Record<string, string>): KubernetesObject =>
@@ -18,25 +18,23 @@ function setup(initial: KubernetesObject | undefined, patchError?: unknown) {
   let cached = initial;
   const patches: ReviewPatch[] = [];
   const events: string[] = [];
-  const lines: Array<Record<string, unknown>> = [];
-  const metrics = createMetrics();
-  const reconcile = reconciler({
-    get: () => cached,
+  const reviews: string[] = [];
+  const reconciler = guitarReconciler({
     patch: async (_ns, _name, patch) => {
       if (patchError) throw patchError;
       patches.push(patch);
     },
     review: reviewer(DEFAULT_POLICY),
     recorder: { record: (_obj, type, reason, message) => void events.push(`${type} ${reason} ${message}`) },
-    logger: createLogger('test', { write: (l: string) => void lines.push(JSON.parse(l)) }, 'logger'),
-    metrics,
+    logger: createLogger('test', { write: () => {} }),
+    reviews: { inc: ({ verdict }: { verdict: string }) => void reviews.push(verdict) },
   });
   return {
-    reconcile,
+    // As the kit calls it: the cached object, or undefined once deleted.
+    reconcile: async (key: string) => (await reconciler.reconcile(cached, key)).outcome,
     patches,
     events,
-    lines,
-    metrics,
+    reviews,
     setCached: (obj: KubernetesObject | undefined) => {
       cached = obj;
     },
@@ -57,12 +55,13 @@ describe('reconcile', () => {
       },
     ]);
     expect(t.events).toEqual(['Normal Reviewed Brand "Gibson": this is a great instrument']);
+    expect(t.reviews).toEqual(['great']);
   });
 
   it('does not patch again while the cache still shows the version it reviewed', async () => {
     const t = setup(guitar({ brand: 'gibson' }, '7'));
     await t.reconcile('ns/g');
-    expect(await t.reconcile('ns/g')).toBe('awaiting-watch');
+    expect(await t.reconcile('ns/g')).toBe('skipped');
     expect(t.patches).toHaveLength(1);
     t.setCached(
       guitar({ brand: 'gibson', review: true, comment: 'this is a great instrument' }, '8', {
@@ -75,7 +74,7 @@ describe('reconcile', () => {
 
   it('forgets a deleted guitar', async () => {
     const t = setup(undefined);
-    expect(await t.reconcile('ns/g')).toBe('gone');
+    expect(await t.reconcile('ns/g')).toBe('skipped');
   });
 
   it.each([
@@ -83,19 +82,17 @@ describe('reconcile', () => {
     [{ brand: 42 }, 'spec.brand is a number, not a string'],
     [{ brand: 'fender', review: 'yes' }, 'spec.review is a string, not a boolean'],
     ['fender', 'spec is a string, not an object'],
-  ])('skips %j with a clear warning, without a write or a retry', async (spec, problem) => {
+  ])('skips %j with a terminal error saying why, without a write', async (spec, problem) => {
     const t = setup(guitar(spec));
-    expect(await t.reconcile('ns/g')).toBe('invalid');
+    const err = await t.reconcile('ns/g').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(err).toMatchObject({
+      message: `guitar skipped: ${problem}`,
+      reason: 'invalid',
+      level: 'warn',
+      details: { problem, resourceVersion: '1' },
+    });
     expect(t.patches).toHaveLength(0);
-    expect(t.lines).toContainEqual(
-      expect.objectContaining({
-        level: 'warn',
-        namespace: 'ns',
-        name: 'g',
-        problem,
-        msg: `guitar skipped: ${problem}`,
-      }),
-    );
   });
 
   it('throws a conflict, so the key is retried against the fresh object', async () => {
@@ -105,15 +102,18 @@ describe('reconcile', () => {
 
   it('takes a 404 on patch as a guitar deleted meanwhile', async () => {
     const t = setup(guitar({ brand: 'gibson' }), apiError(404));
-    expect(await t.reconcile('ns/g')).toBe('gone');
+    expect(await t.reconcile('ns/g')).toBe('skipped');
   });
 
-  it('logs and gives up a review the apiserver refuses as invalid', async () => {
+  it('gives up a review the apiserver refuses as invalid, with a terminal error', async () => {
     const t = setup(guitar({ brand: 'gibson' }), apiError(422));
-    expect(await t.reconcile('ns/g')).toBe('rejected');
-    expect(t.lines).toContainEqual(
-      expect.objectContaining({ level: 'error', namespace: 'ns', name: 'g', status: 422 }),
-    );
+    await expect(t.reconcile('ns/g')).rejects.toMatchObject({
+      name: 'TerminalError',
+      reason: 'rejected',
+      level: 'error',
+      details: { status: 422 },
+    });
+    expect(t.reviews).toEqual([]);
   });
 
   it('throws transient errors for a retry with backoff', async () => {

@@ -105,7 +105,7 @@ describe('watch faults', () => {
     // The relist was counted and logged, with the size of the fresh list (every guitar so far).
     expect(await proc.metric('guitars_relists_total')).toBeGreaterThanOrEqual(1);
     const relists = proc.lines('guitar watch fell behind (410 Gone); cache relisted');
-    expect(relists.at(-1)?.guitars).toBeGreaterThanOrEqual(70);
+    expect(relists.at(-1)?.objects).toBeGreaterThanOrEqual(70);
     expect(proc.hasExited()).toBe(false);
   });
 

@@ -6,7 +6,7 @@ export * from './forbidden.js';
 export * from './forbidden-reporter.js';
 export * from './guitar.js';
 export * from './guitar-cache.js';
-export * from './guitar-informer.js';
+export * from './informer/informer.js';
 export * from './informer/lister-watcher.js';
 export * from './invisible-characters.js';
 export * from './kube/index.js';

@@ -20,11 +20,22 @@ describe('connect', () => {
       'events',
       'guitars',
       'leases',
+      'resources',
     ]);
     // Checked by the compiler: all guitars, or a selection, plug into a reflector.
     const all: ListerWatcher = kube.guitars;
     const some: ListerWatcher = kube.guitars.select({ namespace: 'shop', labelSelector: 'a=b' });
-    expect([typeof all.list, typeof some.watch]).toEqual(['function', 'function']);
+    // Any other kind too, by its group, version and plural.
+    const amps: ListerWatcher = kube.resources({
+      group: 'test.kit.local',
+      version: 'v1',
+      plural: 'amplifiers',
+    });
+    expect([typeof all.list, typeof some.watch, typeof amps.list]).toEqual([
+      'function',
+      'function',
+      'function',
+    ]);
     kube.close();
   });
 

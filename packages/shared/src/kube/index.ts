@@ -1,20 +1,21 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Guitar } from '../guitar.js';
 import { AccessReviewClient } from './access-reviews.js';
 import { CrdClient, type CrdInstallResult } from './crds.js';
 import { EventClient } from './events.js';
-import { GuitarClient } from './guitars.js';
 import { KubeHttp, type KubeHttpOptions } from './http.js';
 import { LeaseClient } from './leases.js';
+import { GUITARS, type GuitarClient, ResourceClient, type ResourceType } from './resources.js';
 
 export * from './access-reviews.js';
 export * from './config.js';
 export * from './crds.js';
 export * from './errors.js';
 export * from './events.js';
-export * from './guitars.js';
 export * from './http.js';
 export * from './leases.js';
 export * from './paths.js';
+export * from './resources.js';
 
 /**
  * The cluster, as the apps reach it: one KubeHttp (one keep-alive pool) behind a typed client per
@@ -22,6 +23,8 @@ export * from './paths.js';
  */
 export interface Kube {
   guitars: GuitarClient;
+  /** The objects of another namespaced resource (a kind of your own), over the same pool. */
+  resources<T extends KubernetesObject>(type: ResourceType): ResourceClient<T>;
   events: EventClient;
   leases: LeaseClient;
   accessReviews: AccessReviewClient;
@@ -34,7 +37,8 @@ export interface Kube {
 export function connect(kc: KubeConfig, options: KubeHttpOptions = {}): Kube {
   const http = new KubeHttp(kc, options);
   return {
-    guitars: new GuitarClient(http),
+    guitars: new ResourceClient<Guitar>(http, GUITARS),
+    resources: (type) => new ResourceClient(http, type),
     events: new EventClient(http),
     leases: new LeaseClient(http),
     accessReviews: new AccessReviewClient(http),

@@ -1,46 +1,47 @@
 import {
   apiMessage,
   apiStatus,
-  type GuitarCache,
   guitarKey,
+  type Informer,
   isTransient,
   type Logger,
   splitKey,
 } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Metrics } from './metrics.js';
-import type { Reconcile } from './reconcile.js';
+import { type Reconciler, TerminalError } from './reconciler.js';
 import type { WorkQueue } from './work-queue.js';
 
-export interface ControllerDeps {
-  /** The informer: its events queue keys; its list is queued again when workers start. */
-  cache: Pick<GuitarCache, 'on' | 'list'>;
+export interface ControllerDeps<T extends KubernetesObject> {
+  /** The informer: its events queue keys, its list is queued when workers start, reconcile reads it. */
+  cache: Pick<Informer<T>, 'on' | 'list' | 'get'>;
   queue: WorkQueue;
-  reconcile: Reconcile;
+  reconciler: Reconciler<T>;
   logger: Logger;
-  metrics: Pick<Metrics, 'reconcileErrors' | 'reconcileDuration' | 'queueRetries'>;
-  /** Workers reviewing guitars in parallel; one key is never worked on by two at once. */
+  metrics: Pick<Metrics, 'reconcileErrors' | 'reconcileDuration' | 'queueRetries' | 'skipped'>;
+  /** Workers reconciling in parallel; one key is never worked on by two at once. */
   workers: number;
 }
 
 /**
- * kubernetes/sample-controller's Controller: the informer's handlers queue guitar keys, N workers
- * take them one at a time and reconcile them; a failure puts the key back with backoff, a success
- * forgets its failures. Workers run only while this replica leads (startWorkers/stopWorkers); the
- * informer and the queue keep running in between so a new leader starts with a warm cache.
+ * kubernetes/sample-controller's Controller: the informer's handlers queue keys, N workers take
+ * them one at a time and hand the cached object to the Reconciler; an error puts the key back with
+ * backoff, a TerminalError drops it, a success forgets its failures. Workers run only while this
+ * replica leads (startWorkers/stopWorkers); the informer and the queue keep running in between so
+ * a new leader starts with a warm cache.
  */
-export class Controller {
+export class Controller<T extends KubernetesObject> {
   private running: { abort: AbortController; workers: Promise<void>[] } | undefined;
 
-  constructor(private readonly deps: ControllerDeps) {
+  constructor(private readonly deps: ControllerDeps<T>) {
     const enqueue = (obj: KubernetesObject) => deps.queue.add(guitarKey(obj));
     deps.cache.on('add', enqueue);
     deps.cache.on('update', enqueue);
-    // A deleted guitar needs no review, but its key lets reconcile forget what it remembered.
+    // A deleted object's key still goes to the reconciler (with no object), to clean up after it.
     deps.cache.on('delete', enqueue);
   }
 
-  /** Starts the workers, after queueing every cached guitar (those changed while we were not working). */
+  /** Starts the workers, after queueing every cached object (those changed while we were not working). */
   startWorkers(): void {
     if (this.running) return;
     for (const obj of this.deps.cache.list()) this.deps.queue.add(guitarKey(obj));
@@ -50,7 +51,7 @@ export class Controller {
     this.deps.logger.info({ workers: this.deps.workers }, 'workers started');
   }
 
-  /** Stops taking keys and resolves when the reviews in flight are finished. */
+  /** Stops taking keys and resolves when the reconciles in flight are finished. */
   async stopWorkers(): Promise<void> {
     const running = this.running;
     if (!running) return;
@@ -69,15 +70,23 @@ export class Controller {
   }
 
   private async processItem(key: string): Promise<void> {
-    const { queue, metrics, logger } = this.deps;
+    const { queue, metrics, logger, cache } = this.deps;
     const endTimer = metrics.reconcileDuration.startTimer();
+    const { namespace, name } = splitKey(key);
     try {
-      const result = await this.deps.reconcile(key);
+      const result = await this.deps.reconciler.reconcile(cache.get(namespace, name), key);
       queue.forget(key);
-      endTimer({
-        result: result === 'reviewed' ? 'reviewed' : result === 'unchanged' ? 'unchanged' : 'skipped',
-      });
+      if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+      endTimer({ result: result.outcome ?? (result.requeueAfterMs === undefined ? 'done' : 'requeued') });
     } catch (err) {
+      if (err instanceof TerminalError) {
+        // Retrying cannot help: say so once; the object's next change queues the key again.
+        endTimer({ result: 'skipped' });
+        queue.forget(key);
+        metrics.skipped.inc({ reason: err.reason });
+        logger[err.level]({ namespace, name, reason: err.reason, ...err.details }, err.message);
+        return;
+      }
       endTimer({ result: 'error' });
       const reason = errorReason(err);
       metrics.reconcileErrors.inc({ reason });
@@ -86,7 +95,7 @@ export class Controller {
       // A conflict is the optimistic lock doing its job: the retry works on the fresh object.
       const level = reason === 'conflict' ? 'info' : 'warn';
       logger[level](
-        { ...splitKey(key), reason, status: apiStatus(err), retries, err: apiMessage(err) },
+        { namespace, name, reason, status: apiStatus(err), retries, err: apiMessage(err) },
         `reconcile failed, retrying with backoff: ${apiMessage(err)}`,
       );
       queue.addRateLimited(key);

@@ -1,56 +1,61 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { GuitarCache } from './guitar-cache.js';
-import type { ListerWatcher } from './informer/lister-watcher.js';
-import { Reflector } from './informer/reflector.js';
-import { type Delta, Store } from './informer/store.js';
-import { apiMessage, apiStatus } from './kube/errors.js';
+import { apiMessage, apiStatus } from '../kube/errors.js';
+import type { ListerWatcher } from './lister-watcher.js';
+import { Reflector } from './reflector.js';
+import { type Delta, Store } from './store.js';
 
-export { trimForCache } from './informer/store.js';
+export { trimForCache } from './store.js';
 
-export interface GuitarInformerOptions {
+export interface InformerOptions {
   /** The first wait before retrying a failed list or watch (before jitter; default 800 ms). */
   minBackoffMs?: number;
   /** The largest wait, jitter included (default 30 s). */
   maxBackoffMs?: number;
-  /** Guitars per page of the list (client-go's reflector lists 500 at a time). */
+  /** Objects per page of the list (client-go's reflector lists 500 at a time). */
   pageSize?: number;
 }
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
 /** `obj` is the object as now (for a delete: its last state); `old` what an update replaced. */
-export type InformerHandler = (obj: KubernetesObject, old?: KubernetesObject) => void;
+export type InformerHandler<T extends KubernetesObject = KubernetesObject> = (obj: T, old?: T) => void;
 
 /**
- * A list-then-watch cache of guitars that survives a faulty cluster: client-go's informer, a
- * Reflector (informer/reflector.ts) filing into a Store (informer/store.ts) and telling handlers
- * what changed. It tracks whether the cache is in sync, for readiness probes, and says why each
- * failure happened and when it will try again. Objects are typed KubernetesObject, not Guitar:
- * the cluster may hold objects written before the schema, so consumers check them (see isGuitar).
+ * A list-then-watch cache of one kind that survives a faulty cluster: client-go's informer, a
+ * Reflector (reflector.ts) filing into a Store (store.ts) and telling handlers what changed. It
+ * tracks whether the cache is in sync, for readiness probes, and says why each failure happened
+ * and when it will try again. `T` is what the cluster is expected to hold, not checked: it may
+ * hold objects written before the schema, so consumers check them (for guitars, see isGuitar);
+ * the Guitar apps keep the default, KubernetesObject.
  *
  * The list and the watch go over KubeHttp, not client-node's fetch: a third of the CPU per event,
  * and the list comes in pages instead of one body of 10 MB at 10,000 guitars.
  */
-export class GuitarInformer implements GuitarCache {
+export class Informer<T extends KubernetesObject = KubernetesObject> {
   private readonly store = new Store();
   private readonly reflector: Reflector;
   private listed = false;
   private watching = false;
   private stopped = true;
-  private readonly handlers: Record<InformerEvent, InformerHandler[]> = { add: [], update: [], delete: [] };
+  private readonly handlers: Record<InformerEvent, InformerHandler<T>[]> = {
+    add: [],
+    update: [],
+    delete: [],
+  };
   private readonly errorHandlers: Array<(err: unknown, retryInMs: number) => void> = [];
-  private readonly relistHandlers: Array<(guitars: number) => void> = [];
+  private readonly relistHandlers: Array<(objects: number) => void> = [];
   private readonly syncHandlers: Array<(synced: boolean) => void> = [];
   /** waitForSync's callers: woken by a sync or a stop (which is no change of sync). */
   private syncWaiters: Array<() => void> = [];
 
   /**
-   * `guitars` is what to list and watch: `kube.guitars`, or `kube.guitars.select(...)` for one
-   * namespace or a label selector. The connection is the caller's to close, after stop().
+   * `source` is what to list and watch: `kube.guitars`, `kube.guitars.select(...)` for one
+   * namespace or a label selector, or `kube.resources(...)` for another kind. The connection is
+   * the caller's to close, after stop().
    */
-  constructor(guitars: ListerWatcher, options: GuitarInformerOptions = {}) {
+  constructor(source: ListerWatcher, options: InformerOptions = {}) {
     this.reflector = new Reflector(
-      guitars,
+      source,
       {
         replace: (items) => this.replace(items),
         apply: (type, obj) => {
@@ -87,7 +92,7 @@ export class GuitarInformer implements GuitarCache {
   }
 
   /** `update` handlers also get the object replaced; no consumer needs it today. */
-  on(event: InformerEvent, handler: InformerHandler): void {
+  on(event: InformerEvent, handler: InformerHandler<T>): void {
     this.handlers[event].push(handler);
   }
 
@@ -101,7 +106,7 @@ export class GuitarInformer implements GuitarCache {
    * watch fell behind what the apiserver keeps (410 Gone), and changes missed meanwhile were
    * taken from the list. Not an error, but a sign of a watch that keeps falling behind.
    */
-  onRelist(handler: (guitars: number) => void): void {
+  onRelist(handler: (objects: number) => void): void {
     this.relistHandlers.push(handler);
   }
 
@@ -110,12 +115,12 @@ export class GuitarInformer implements GuitarCache {
     this.syncHandlers.push(handler);
   }
 
-  get(namespace: string, name: string): KubernetesObject | undefined {
-    return this.store.get(namespace, name);
+  get(namespace: string, name: string): T | undefined {
+    return this.store.get(namespace, name) as T | undefined;
   }
 
-  list(namespace?: string): ReadonlyArray<KubernetesObject> {
-    return this.store.list(namespace);
+  list(namespace?: string): ReadonlyArray<T> {
+    return this.store.list(namespace) as T[];
   }
 
   /** Resolves when the cache is in sync, or at once if it is stopped. */
@@ -133,7 +138,7 @@ export class GuitarInformer implements GuitarCache {
 
   private dispatch(delta: Delta): void {
     const old = delta.type === 'update' ? delta.old : undefined;
-    for (const handler of this.handlers[delta.type]) handler(delta.object, old);
+    for (const handler of this.handlers[delta.type]) handler(delta.object as T, old as T | undefined);
   }
 
   private setWatching(watching: boolean): void {

@@ -13,14 +13,14 @@ export interface EventRecorderOptions {
   component: string;
   /** reportingInstance and source.host: this replica. */
   instance: string;
-  /** Events sent per second over all guitars, after a burst of `burst`. */
+  /** Events sent per second over all objects, after a burst of `burst`. */
   qps: number;
   burst: number;
   /** Events waiting to be sent beyond which new ones are dropped. */
   maxQueued?: number;
   /**
-   * True while the controller has reviews waiting: events wait too, so that they never slow the
-   * reviews they describe (their timestamps are those of the reviews). A flush does not wait.
+   * True while the controller has reconciles waiting: events wait too, so that they never slow
+   * the work they describe (their timestamps are those of the work). A flush does not wait.
    */
   busy?: () => boolean;
   now?: Now;
@@ -33,7 +33,7 @@ export const FLUSH_GRACE_MS = 1000;
 
 interface Pending {
   namespace: string;
-  /** The guitar the event is about, for logs. */
+  /** The object the event is about, for logs. */
   name: string;
   /** The event to create, or the name of an existing one to count up. */
   create?: CoreV1Event;
@@ -41,7 +41,7 @@ interface Pending {
   correlationKey: string;
 }
 
-// Like client-go's EventSourceObjectSpamFilter: 25 events per guitar, then one per 5 minutes.
+// Like client-go's EventSourceObjectSpamFilter: 25 events per object, then one per 5 minutes.
 const PER_OBJECT_BURST = 25;
 const PER_OBJECT_QPS = 1 / 300;
 const MAX_CORRELATED = 4096;
@@ -49,16 +49,16 @@ const MAX_CORRELATED = 4096;
 const MAX_NAME_PREFIX = 253 - 17;
 
 /**
- * Writes core/v1 Events about guitars (what `kubectl describe guitar` lists), off the review path,
+ * Writes core/v1 Events about objects (what `kubectl describe guitar` lists), off the reconcile path,
  * in the manner of client-go's record.EventRecorder:
  * - record() never blocks or throws: events go to a bounded queue sent by one loop, rate-limited
- *   over all guitars (qps/burst) so that a burst of reviews is not doubled by a burst of events;
+ *   over all objects (qps/burst) so that a burst of reviews is not doubled by a burst of events;
  *   when the queue is full, events are dropped and counted;
- * - while reviews wait (options.busy), events wait: on a small cluster every write counts, and
- *   a review matters more than the event that tells of it;
- * - an event identical to a recent one (same guitar, type, reason, message) is not created again:
+ * - while reconciles wait (options.busy), events wait: on a small cluster every write counts,
+ *   and a review matters more than the event that tells of it;
+ * - an event identical to a recent one (same object, type, reason, message) is not created again:
  *   the existing one's count and lastTimestamp are patched, as client-go's correlator does;
- * - each guitar gets at most 25 events quickly, then one per 5 minutes (client-go's spam filter).
+ * - each object gets at most 25 events quickly, then one per 5 minutes (client-go's spam filter).
  */
 export class EventRecorder {
   private readonly queue: Pending[] = [];
@@ -166,7 +166,7 @@ export class EventRecorder {
   private allowedFor(objectKey: string): boolean {
     let limiter = this.perObject.get(objectKey);
     if (!limiter) {
-      // Bounded memory: forgetting every guitar's budget at once is crude but cheap, and rare.
+      // Bounded memory: forgetting every object's budget at once is crude but cheap, and rare.
       if (this.perObject.size >= MAX_CORRELATED) this.perObject.clear();
       limiter = new BucketRateLimiter(PER_OBJECT_QPS, PER_OBJECT_BURST, this.now);
       this.perObject.set(objectKey, limiter);

@@ -1,10 +1,10 @@
 import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from './guitar.js';
-import { GuitarInformer, type GuitarInformerOptions } from './guitar-informer.js';
-import { apiStatus, connect, ensureGuitarCrd, type Kube } from './kube/index.js';
-import { TcpProxy, viaProxy } from './test-support/tcp-proxy.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../guitar.js';
+import { apiStatus, connect, ensureGuitarCrd, type Kube } from '../kube/index.js';
+import { TcpProxy, viaProxy } from '../test-support/tcp-proxy.js';
+import { Informer, type InformerOptions } from './informer.js';
 
 /** Creates, changes and deletes guitars in a namespace, through client-node as any other client would. */
 function guitars(kc: KubeConfig, namespace: string) {
@@ -32,14 +32,14 @@ afterAll(() => {
 });
 
 /** An informer of one namespace's guitars as `kc`'s user, over a connection of its own (as an app's). */
-function informerOf(kc: KubeConfig, namespace: string, options: GuitarInformerOptions = {}): GuitarInformer {
+function informerOf(kc: KubeConfig, namespace: string, options: InformerOptions = {}): Informer {
   const kube = connect(kc);
   connections.push(kube);
-  return new GuitarInformer(kube.guitars.select({ namespace }), options);
+  return new Informer(kube.guitars.select({ namespace }), options);
 }
 
 /** What an informer told its handlers, in order, as "event name" (and the brands of an update). */
-function record(informer: GuitarInformer) {
+function record(informer: Informer) {
   const seen = {
     events: [] as string[],
     errors: [] as Array<{ status: number | undefined; retryInMs: number }>,
@@ -64,13 +64,13 @@ function record(informer: GuitarInformer) {
   return seen;
 }
 
-const names = (informer: GuitarInformer, namespace: string) =>
+const names = (informer: Informer, namespace: string) =>
   informer
     .list(namespace)
     .map((o) => o.metadata?.name)
     .sort();
 
-describe('GuitarInformer against the shared cluster', () => {
+describe('Informer of guitars against the shared cluster', () => {
   const cluster = new Cluster(inject('testenv'));
   const kc = cluster.adminConfig();
   beforeAll(() => ensureGuitarCrd(kc));
@@ -182,7 +182,7 @@ describe('GuitarInformer against the shared cluster', () => {
   });
 });
 
-describe('GuitarInformer against faults', () => {
+describe('Informer of guitars against faults', () => {
   // A control plane of this block's own: these tests stop, restart and compact it.
   let plane: ControlPlane;
   let proxy: TcpProxy;
@@ -198,7 +198,7 @@ describe('GuitarInformer against faults', () => {
   });
 
   /** An informer of one namespace, through the proxy. */
-  function informerFor(namespace: string, options: GuitarInformerOptions = {}) {
+  function informerFor(namespace: string, options: InformerOptions = {}) {
     proxy.mode = 'forward';
     const informer = informerOf(viaProxy(plane.adminConfig(), proxy), namespace, options);
     return { informer, seen: record(informer) };

@@ -11,7 +11,7 @@ describe('the probes server', () => {
   });
 
   const start = async (ready: () => boolean) => {
-    const metrics = createMetrics();
+    const metrics = createMetrics('guitars', 'guitar');
     server = createProbesServer({ ready, registry: metrics.registry });
     const port = await listen(server, '127.0.0.1', 0);
     return {
@@ -34,7 +34,7 @@ describe('the probes server', () => {
 
   it('answers a 503 with the reasons it knows, one a line', async () => {
     let problems: string[] = [];
-    const metrics = createMetrics();
+    const metrics = createMetrics('guitars', 'guitar');
     server = createProbesServer({
       ready: () => problems.length === 0,
       problems: () => problems,
@@ -50,11 +50,11 @@ describe('the probes server', () => {
 
   it('serves the metrics of its own registry in Prometheus text format', async () => {
     const { get, metrics } = await start(() => true);
-    metrics.reviews.inc({ verdict: 'great' }, 3);
+    metrics.skipped.inc({ reason: 'invalid' }, 3);
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
-    expect(text).toContain('guitars_reviews_total{verdict="great"} 3');
+    expect(text).toContain('guitars_skipped_total{reason="invalid"} 3');
     for (const name of [
       'guitars_reconcile_errors_total',
       'guitars_reconcile_duration_seconds',
@@ -78,12 +78,15 @@ describe('the probes server', () => {
 
   it('refuses a port already in use with an error, not a crash', async () => {
     const { port } = await start(() => true);
-    const other = createProbesServer({ ready: () => true, registry: createMetrics().registry });
+    const other = createProbesServer({
+      ready: () => true,
+      registry: createMetrics('guitars', 'guitar').registry,
+    });
     await expect(listen(other, '127.0.0.1', port)).rejects.toThrow(/EADDRINUSE/);
   });
 
   it("listens on every address for host '' (':8081'), IPv4 and, where there is one, IPv6", async () => {
-    server = createProbesServer({ ready: () => true, registry: createMetrics().registry });
+    server = createProbesServer({ ready: () => true, registry: createMetrics('guitars', 'guitar').registry });
     const port = await listen(server, '', 0);
     const { address } = server.address() as AddressInfo;
     expect(['::', '0.0.0.0']).toContain(address);
