@@ -23,6 +23,8 @@ export interface OpenShiftStandIn {
   url: string;
   /** The CA of its certificate: a pod's ca.crt. */
   caPem: string;
+  /** Its own certificate (a browser is told to accept it: the authorize page is served here). */
+  certPem: string;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startOpenShiftStandIn(
       host,
       url,
       caPem: ca.certPem,
+      certPem: tls.certPem,
       close: () =>
         new Promise((resolve) => {
           server.closeAllConnections();

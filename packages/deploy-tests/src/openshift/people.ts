@@ -1,0 +1,75 @@
+import type { Cluster } from '@guitars/testenv';
+import { applyWithRetry, find, type KubeObject } from '../kube.js';
+import { NAMESPACE, repoPath } from '../repo.js';
+import type { TestUser } from './oauth-server.js';
+
+const RBAC = 'rbac.authorization.k8s.io';
+const GROUP = 'kool.karmalabs.local';
+
+/**
+ * What an OpenShift cluster would hold for the overlay's sign-in: the Route CRD (strict, from the
+ * fixture) and the overlay's Route with the host OpenShift would give it, the overlay's
+ * ServiceAccount with its redirect reference (the OAuth client), and the guitars-user ClusterRole.
+ */
+export async function applySignInObjects(cluster: Cluster, objects: KubeObject[], routeHost: string) {
+  await applyWithRetry(cluster, ['-f', repoPath('packages/deploy-tests/fixtures/openshift-crds.yaml')]);
+  await cluster.kubectlOk([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/routes.route.openshift.io',
+  ]);
+  const route = structuredClone(find(objects, 'Route', 'guitars-ui'));
+  (route.spec as { host?: string }).host = routeHost;
+  const input = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      route,
+      find(objects, 'ServiceAccount', 'guitars-ui'),
+      find(objects, 'ClusterRole', 'guitars-user'),
+    ],
+  });
+  await applyWithRetry(cluster, ['-f', '-'], input);
+  return route;
+}
+
+/**
+ * People of the test, each a ServiceAccount of `people` (the stand-in gives out its tokens when they
+ * sign in): `manager` is bound to guitars-user in the overlay's namespace, as docs/deploy.md
+ * tells an admin to bind a team; `viewer` may only get, list and watch guitars there.
+ */
+export async function makePeople(cluster: Cluster, people: string) {
+  const users: Record<'manager' | 'viewer', TestUser & { name: string }> = {
+    manager: { namespace: people, serviceAccount: 'ada', name: `system:serviceaccount:${people}:ada` },
+    viewer: { namespace: people, serviceAccount: 'lin', name: `system:serviceaccount:${people}:lin` },
+  };
+  for (const user of Object.values(users)) await cluster.ensureServiceAccount(people, user.serviceAccount);
+  const subject = (user: TestUser) => [
+    { kind: 'ServiceAccount', namespace: user.namespace, name: user.serviceAccount },
+  ];
+  const items = [
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: `${people}-manager`, namespace: NAMESPACE },
+      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'guitars-user' },
+      subjects: subject(users.manager),
+    },
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'Role',
+      metadata: { name: `${people}-viewer`, namespace: NAMESPACE },
+      rules: [{ apiGroups: [GROUP], resources: ['guitars'], verbs: ['get', 'list', 'watch'] }],
+    },
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: `${people}-viewer`, namespace: NAMESPACE },
+      roleRef: { apiGroup: RBAC, kind: 'Role', name: `${people}-viewer` },
+      subjects: subject(users.viewer),
+    },
+  ];
+  await applyWithRetry(cluster, ['-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  return users;
+}
