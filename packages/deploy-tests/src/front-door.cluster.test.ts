@@ -11,7 +11,7 @@ import { launchChromium } from '../../ui/src/test-support/chromium.js';
 import { applyAppPrerequisites, kustomize } from './kube.js';
 import { type AppProcess, startApp } from './openshift/app-process.js';
 import { ACCESS_TOKEN_SECONDS } from './openshift/oauth-server.js';
-import { applySignInObjects, makePeople } from './openshift/people.js';
+import { applyRouteCrd, applySignInObjects, makePeople } from './openshift/people.js';
 import { type Router, startRouter } from './openshift/router.js';
 import {
   overlayUiPod,
@@ -66,6 +66,7 @@ let sidecar: SignInSidecar | undefined;
 let router: Router | undefined;
 let browser: Browser | undefined;
 let people: Awaited<ReturnType<typeof makePeople>>;
+let signInObjects: () => Promise<unknown>;
 let hidden: string;
 const guitars = () => cluster.adminConfig().makeApiClient(CustomObjectsApi);
 
@@ -97,8 +98,10 @@ function spki(pem: string): string {
 beforeAll(async () => {
   if (!present) return;
   await applyAppPrerequisites(cluster);
+  await applyRouteCrd(cluster);
   const objects = await kustomize(cluster, 'overlays/openshift');
   const route = await applySignInObjects(cluster, objects, ROUTE_HOST);
+  signInObjects = () => applySignInObjects(cluster, objects, ROUTE_HOST);
   people = await makePeople(cluster, await cluster.createNamespace('people'));
   hidden = await cluster.createNamespace('hidden');
   await createGuitar(hidden, `hidden-${run}`, 'gibson');
@@ -201,6 +204,7 @@ async function withLogs<T>(work: () => Promise<T>): Promise<T> {
 
 /** Signs in on the stand-in's form from the proxy's sign-in page; ends on the UI's list. */
 async function signIn(page: Page, login: string): Promise<void> {
+  await signInObjects();
   const first = await page.goto(`${SITE}/`);
   expect(first?.status(), 'anonymous: the proxy asks to sign in').toBe(403);
   expect(await page.content()).not.toContain('Signed in as');

@@ -6,12 +6,8 @@ import type { TestUser } from './oauth-server.js';
 const RBAC = 'rbac.authorization.k8s.io';
 const GROUP = 'kool.karmalabs.local';
 
-/**
- * What an OpenShift cluster would hold for the overlay's sign-in: the Route CRD (strict, from the
- * fixture) and the overlay's Route with the host OpenShift would give it, the overlay's
- * ServiceAccount with its redirect reference (the OAuth client), and the guitars-user ClusterRole.
- */
-export async function applySignInObjects(cluster: Cluster, objects: KubeObject[], routeHost: string) {
+/** The Route CRD of OpenShift, strict (the fixture's schema), for the overlay's Route. */
+export async function applyRouteCrd(cluster: Cluster): Promise<void> {
   await applyWithRetry(cluster, ['-f', repoPath('packages/deploy-tests/fixtures/openshift-crds.yaml')]);
   await cluster.kubectlOk([
     'wait',
@@ -19,6 +15,17 @@ export async function applySignInObjects(cluster: Cluster, objects: KubeObject[]
     '--timeout=60s',
     'crd/routes.route.openshift.io',
   ]);
+}
+
+/**
+ * What an OpenShift cluster would hold for the overlay's sign-in: the overlay's Route with the host
+ * OpenShift would give it, the overlay's ServiceAccount with its redirect reference (the OAuth
+ * client), and the guitars-user ClusterRole. Server-side applied under a field manager of its own:
+ * other test files client-side apply k8s/base's ServiceAccount and the overlay's Route meanwhile,
+ * and a shared last-applied annotation would let their next apply drop the annotation or the host.
+ * Call it again right before a sign-in for the same reason.
+ */
+export async function applySignInObjects(cluster: Cluster, objects: KubeObject[], routeHost: string) {
   const route = structuredClone(find(objects, 'Route', 'guitars-ui'));
   (route.spec as { host?: string }).host = routeHost;
   const input = JSON.stringify({
@@ -30,7 +37,8 @@ export async function applySignInObjects(cluster: Cluster, objects: KubeObject[]
       find(objects, 'ClusterRole', 'guitars-user'),
     ],
   });
-  await applyWithRetry(cluster, ['-f', '-'], input);
+  const ssa = ['--server-side', '--field-manager=guitars-front-door-test', '--force-conflicts'];
+  await applyWithRetry(cluster, [...ssa, '-f', '-'], input);
   return route;
 }
 
