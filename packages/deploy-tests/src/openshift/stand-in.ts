@@ -197,6 +197,9 @@ function passThrough(req: IncomingMessage, res: ServerResponse, api: RealApiserv
     },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // At once: a watch's answer has no body until the first change, and a client counts the
+      // watch as open from its headers (Node.js would hold them back until the first write).
+      res.flushHeaders();
       answer.pipe(res);
     },
   );

@@ -21,7 +21,8 @@ export interface UiContainer {
  * test or an earlier run built it), run as the overlay's `ui` container beside the proxy: the
  * restricted SCC's way (read-only, a random UID with group 0, no capabilities, an emptyDir /tmp),
  * the container's environment (given, with ports moved), and in-cluster credentials as the pod has
- * them: the ServiceAccount's token and CA at their path, and KUBERNETES_SERVICE_HOST and _PORT.
+ * them: the ServiceAccount's token and CA at their path, and KUBERNETES_SERVICE_HOST and _PORT (in
+ * the test, the OpenShift stand-in's, as the proxy's: the pod has one).
  */
 export async function startUiContainer(options: {
   engine: Engine;
