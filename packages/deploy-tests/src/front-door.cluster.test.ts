@@ -319,6 +319,16 @@ describe.skipIf(!present)('the front door: router, oauth-proxy and UI as the ove
       expect(await page.locator('.flash-success').textContent()).toContain(`Added ${name} (fender)`);
       expect(await guitarExists(name)).toBe(true);
       expect(await ui?.output()).toContain(people.manager.name);
+      // The UI logs each request's headers: the forged ones reached it on no request but the
+      // probes, which the proxy passes on as they came (--skip-auth-regex) and the UI reads no
+      // identity on.
+      const requests = (await ui?.output())?.split('\n').filter((l) => l.includes('"req":')) ?? [];
+      expect(
+        requests.filter((l) => l.includes('"x-forwarded-user":"system:serviceaccount:')).length,
+      ).toBeGreaterThan(0);
+      expect(requests.filter((l) => l.includes('mallory') && !/"url":"\/(healthz|readyz)"/.test(l))).toEqual(
+        [],
+      );
       await expect
         .poll(() => row(page, name).locator('.status').textContent(), { timeout: 20_000 })
         .toBe('Reviewed');
