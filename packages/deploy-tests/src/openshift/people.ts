@@ -18,16 +18,15 @@ export async function applyRouteCrd(cluster: Cluster): Promise<void> {
 }
 
 /**
- * What an OpenShift cluster would hold for the overlay's sign-in: the overlay's Route with the host
- * OpenShift would give it, the overlay's ServiceAccount with its redirect reference (the OAuth
- * client), and the guitars-user ClusterRole. Server-side applied under a field manager of its own:
- * other test files client-side apply k8s/base's ServiceAccount and the overlay's Route meanwhile,
- * and a shared last-applied annotation would let their next apply drop the annotation or the host.
- * Call it again right before a sign-in for the same reason.
+ * What an OpenShift cluster would hold for the overlay's sign-in: the overlay's Route, the
+ * ServiceAccount with its redirect reference (the OAuth client) and the guitars-user ClusterRole,
+ * applied as `oc apply -k` would (other test files apply the same objects: the same last-applied
+ * content keeps their applies quiet), then the host OpenShift would give the Route, by a patch
+ * (outside last-applied, so their next apply leaves it). k8s/base's ServiceAccount, applied by
+ * other files meanwhile, drops the redirect reference: call this again right before a sign-in.
  */
 export async function applySignInObjects(cluster: Cluster, objects: KubeObject[], routeHost: string) {
-  const route = structuredClone(find(objects, 'Route', 'guitars-ui'));
-  (route.spec as { host?: string }).host = routeHost;
+  const route = find(objects, 'Route', 'guitars-ui');
   const input = JSON.stringify({
     apiVersion: 'v1',
     kind: 'List',
@@ -37,9 +36,21 @@ export async function applySignInObjects(cluster: Cluster, objects: KubeObject[]
       find(objects, 'ClusterRole', 'guitars-user'),
     ],
   });
-  const ssa = ['--server-side', '--field-manager=guitars-front-door-test', '--force-conflicts'];
-  await applyWithRetry(cluster, [...ssa, '-f', '-'], input);
-  return route;
+  await applyWithRetry(cluster, ['-f', '-'], input);
+  const patch = JSON.stringify({ spec: { host: routeHost } });
+  await cluster.kubectlOk([
+    'patch',
+    'route',
+    route.metadata.name,
+    '-n',
+    NAMESPACE,
+    '--type=merge',
+    '-p',
+    patch,
+  ]);
+  const withHost = structuredClone(route);
+  (withHost.spec as { host?: string }).host = routeHost;
+  return withHost;
 }
 
 /**
