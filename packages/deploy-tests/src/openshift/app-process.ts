@@ -20,7 +20,9 @@ export interface AppProcess {
  */
 export function startApp(app: 'controller' | 'ui', env: Record<string, string>): AppProcess {
   const home = mkdtempSync(join(tmpdir(), `guitars-${app}-home-`));
-  const child: ChildProcess = spawn(process.execPath, [repoPath('packages', app, 'dist/index.js')], {
+  // setpriv --pdeathsig: killed with this process even when it gets no chance to stop it.
+  const entry = repoPath('packages', app, 'dist/index.js');
+  const child: ChildProcess = spawn('setpriv', ['--pdeathsig', 'KILL', process.execPath, entry], {
     cwd: repoPath('packages', app),
     env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

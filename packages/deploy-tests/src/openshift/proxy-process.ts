@@ -1,5 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
@@ -45,6 +55,16 @@ export function startProxyProcess(run: ProxyRun): RunningProxy {
   const container = run.pod.containers.find((c) => c.name === run.container) as V1Container;
   if (!container) throw new Error(`no container ${run.container} in the pod`);
   const work = mkdtempSync(join(tmpdir(), 'guitars-oauth-proxy-'));
+  // The binary where its non-root user may run it, as an image has it (the build cache is under
+  // /root): a hard link, or a copy across file systems; the folder passable, not readable.
+  chmodSync(work, 0o711);
+  const binary = join(work, 'oauth-proxy');
+  try {
+    linkSync(run.binary, binary);
+  } catch {
+    copyFileSync(run.binary, binary);
+  }
+  chmodSync(binary, 0o755);
   const mounts: Array<[string, string]> = [];
   for (const mount of container.volumeMounts ?? []) {
     const secret = run.pod.volumes?.find((v) => v.name === mount.name)?.secret?.secretName;
@@ -78,7 +98,23 @@ export function startProxyProcess(run: ProxyRun): RunningProxy {
   ];
   const child: ChildProcess = spawn(
     'unshare',
-    ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...setpriv, run.binary, ...args],
+    // The last setpriv, after the change of user (which clears it), asks the kernel to kill the
+    // proxy with this process even when it gets no chance to stop it.
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...setpriv,
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      binary,
+      ...args,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: work },
   );
   let output = '';

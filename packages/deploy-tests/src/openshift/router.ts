@@ -95,9 +95,14 @@ export async function startRouter(options: {
     '',
   ].join('\n');
   writeFileSync(join(work, 'haproxy.cfg'), config);
-  const child: ChildProcess = spawn('haproxy', ['-db', '-f', join(work, 'haproxy.cfg')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // setpriv --pdeathsig: killed with this process even when it gets no chance to stop it.
+  const child: ChildProcess = spawn(
+    'setpriv',
+    ['--pdeathsig', 'KILL', 'haproxy', '-db', '-f', join(work, 'haproxy.cfg')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-100_000);
