@@ -246,6 +246,8 @@ async function logs(): Promise<string> {
     `--- oauth-proxy ---\n${sidecar?.proxy.output().slice(-3000)}`,
     `--- haproxy ---\n${router?.output().slice(-2000)}`,
     `--- ui (${ui?.what}) ---\n${(await ui?.output())?.slice(-3000)}`,
+    `--- controller ---\n${controller?.output().slice(-2000)}`,
+    `--- guitars in ${NAMESPACE} ---\n${await cluster.kubectlOk(['get', 'guitars', '-n', NAMESPACE, '-o', 'custom-columns=NAME:.metadata.name,REVIEW:.spec.review']).catch(String)}`,
   ].join('\n');
 }
 
