@@ -31,6 +31,14 @@ async function proxyContainer(): Promise<{ proxy: V1Container; flags: Map<string
   return { proxy, flags };
 }
 
+/** A Go time.Duration string (as oauth-proxy's flags take it) in seconds. */
+function goDurationSeconds(text: string): number {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.map((p) => p[0]).join('') !== text) throw new Error(`not a duration: ${text}`);
+  return parts.reduce((sum, [, value, unit]) => sum + Number(value) * (units[unit ?? ''] ?? 0), 0);
+}
+
 describe('the OpenShift sign-in proxy (k8s/overlays/openshift/sign-in.yaml)', () => {
   it("uses only oauth-proxy's own flags (checked against its options.go)", async () => {
     const { flags } = await proxyContainer();
@@ -64,6 +72,11 @@ describe('the OpenShift sign-in proxy (k8s/overlays/openshift/sign-in.yaml)', ()
       'user:check-access',
       `role:guitars-user:${NAMESPACE}`,
     ]);
+    // The session cookie lives no longer than the OAuth access token it carries (24 h on OpenShift
+    // by default); the proxy's own default, 168 h, outlived it by six days (issue 24).
+    const expire = goDurationSeconds(flags.get('cookie-expire') ?? '168h');
+    expect(expire).toBeGreaterThan(0);
+    expect(expire).toBeLessThanOrEqual(24 * 60 * 60);
     // The cookie secret and TLS files are mounted from the Secrets the overlay names.
     const objects = await kustomize(cluster, 'overlays/openshift');
     const pod = deployment(objects, 'guitars-ui').spec?.template.spec;

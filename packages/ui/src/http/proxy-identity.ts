@@ -5,10 +5,12 @@ import { HttpError } from './http-error.js';
 /** Probes come from the kubelet (through the proxy's --skip-auth-regex); they reveal nothing. */
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 
-/** The signed-in user, as the proxy in front said. */
-export interface ProxyUser extends Actor {
-  email: string | undefined;
-}
+/**
+ * The signed-in user, as the proxy in front said: the name and token only. X-Forwarded-Email is
+ * not read: oauth-proxy sets it only when the session has an email, and otherwise passes on what
+ * the client sent (oauthproxy.go, Authenticate), so it could be anybody's.
+ */
+export type ProxyUser = Actor;
 
 /** Where the proxy sends its users to sign out (oauth-proxy and oauth2-proxy alike). */
 export const SIGN_OUT_PATH = '/oauth/sign_out';
@@ -22,7 +24,7 @@ export function proxyUserOf(req: Request): ProxyUser | undefined {
 
 /**
  * UI_AUTH=proxy: the user is who the signing-in proxy (oauth-proxy with --pass-user-headers and
- * --pass-access-token) says in X-Forwarded-User, X-Forwarded-Email and X-Forwarded-Access-Token,
+ * --pass-access-token) says in X-Forwarded-User and X-Forwarded-Access-Token, which it always sets,
  * believed only on connections from `addresses`. The connection's own address is checked, not
  * req.ip: TRUST_PROXY makes req.ip come from X-Forwarded-For, which a client writes. Anything else
  * (other addresses, or the proxy without a user and token) is refused with 401, so the headers
@@ -51,7 +53,7 @@ export function proxyIdentity(addresses: readonly string[]): RequestHandler {
         ),
       );
     }
-    const user: ProxyUser = { user: name, token, email: single(req, 'x-forwarded-email') };
+    const user: ProxyUser = { user: name, token };
     users.set(req, user);
     // For the pages' header: the name and the sign-out link, never the token.
     res.locals.signedIn = { user: name, signOut: SIGN_OUT_PATH };

@@ -16,6 +16,13 @@ export const TEST_TLS = {
 };
 
 /**
+ * A real HAProxy set up as OpenShift's router serves the overlay's reencrypt Route stands in front
+ * of the real oauth-proxy in packages/deploy-tests (src/openshift/router.ts, front-door.cluster.test.ts).
+ * This one stays for the UI package's tests: they put it straight in front of the UI (no proxy, so
+ * no reencrypt), mostly over plain HTTP on a free port, many times per file, on machines without
+ * haproxy; what they check is what the UI does with the forwarded headers, which this sets as the
+ * router does (X-Forwarded-For appended, -Host and -Proto set).
+ *
  * A stand-in for the OpenShift router in front of the UI, as an edge-TLS Route with the default
  * forwarded-header policy (append): the client's own X-Forwarded-For is kept and the address the
  * router sees is appended; X-Forwarded-Host and X-Forwarded-Proto (https: TLS ended at the router)
