@@ -32,9 +32,10 @@ import { NAMESPACE, repoPath } from './repo.js';
  * instead under REQUIRE_OAUTH_PROXY=1, as CI sets it), and root (ports 443 on loopback addresses).
  */
 const cluster = new Cluster(inject('testenv'));
-const present = existsSync(join(oauthProxySource(), 'vendor')) && onPath('haproxy');
+const present =
+  existsSync(join(oauthProxySource(), 'vendor')) && onPath('haproxy') && process.getuid?.() === 0;
 if (!present) {
-  const why = 'needs the oauth-proxy source (OAUTH_PROXY_SOURCE) and haproxy';
+  const why = 'needs the oauth-proxy source (OAUTH_PROXY_SOURCE), haproxy, and root';
   if (process.env.REQUIRE_OAUTH_PROXY === '1')
     throw new Error(`REQUIRE_OAUTH_PROXY=1: front-door test ${why}`);
   console.warn(`front-door.cluster.test.ts skipped: ${why}`);

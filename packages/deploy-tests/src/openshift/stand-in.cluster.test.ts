@@ -19,8 +19,16 @@ const CALLBACK = `https://${HOST}/oauth/callback`;
 let standIn: OpenShiftStandIn;
 let people: Awaited<ReturnType<typeof makePeople>>;
 let clientSecret: string;
+// It listens on port 443 of a loopback address, as oauth-proxy expects its kube API: root only.
+// CI runs as root and sets REQUIRE_OAUTH_PROXY=1, under which this fails rather than skips.
+const root = process.getuid?.() === 0;
+if (!root) {
+  if (process.env.REQUIRE_OAUTH_PROXY === '1') throw new Error('REQUIRE_OAUTH_PROXY=1, but not root');
+  console.warn('stand-in.cluster.test.ts skipped: needs root (port 443)');
+}
 
 beforeAll(async () => {
+  if (!root) return;
   await applyAppPrerequisites(cluster);
   await applyRouteCrd(cluster);
   await applySignInObjects(cluster, await kustomize(cluster, 'overlays/openshift'), HOST);
@@ -102,7 +110,7 @@ const redeem = (code: string, extra: Record<string, string> = {}) =>
     },
   });
 
-describe('the OpenShift stand-in', () => {
+describe.skipIf(!root)('the OpenShift stand-in', () => {
   it('names its OAuth endpoints at its own address', async () => {
     const answer = await call('GET', '/.well-known/oauth-authorization-server');
     expect(JSON.parse(answer.body)).toMatchObject({
