@@ -57,8 +57,9 @@
     source = new EventSource('/events');
     source.addEventListener('change', schedule);
     source.addEventListener('open', () => {
-      // Events may have been missed while disconnected: catch up once.
-      if (status && !status.hidden && status.classList.contains('offline')) schedule();
+      // Changes made between the page's render and this stream's start, or while disconnected,
+      // sent no event here: catch up once.
+      schedule();
       retryMs = 1000;
       setStatus(true);
     });

@@ -147,6 +147,33 @@ describe('the UI in Chromium', () => {
     expect(reviewMs).toBeLessThan(1_000);
   });
 
+  it('catches up with a change made before its live stream opened', async () => {
+    await createAsAdmin('dreadnought', { brand: 'martin' });
+    await ui.store.waitUntil(() => ui.store.get(NS, 'dreadnought') !== undefined, 10_000);
+    const { context, page } = await newPage({ javaScriptEnabled: true });
+    // The stream is held until the review has landed: the page was rendered before it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/events', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(ui.url);
+    expect(await row(page, 'dreadnought').locator('.status').textContent()).toBe('Pending');
+    await reviewAs('dreadnought', GREAT);
+    await ui.store.waitUntil(() => ui.store.get(NS, 'dreadnought')?.reviewed === true, 10_000);
+    release();
+    await expect.poll(() => page.locator('#live-status').textContent(), SETTLE).toBe('Live');
+    // Well before the 30 s age refresh, which would otherwise be the first to show it.
+    await expect
+      .poll(() => row(page, 'dreadnought').locator('.status').textContent(), { timeout: 3_000, interval: 50 })
+      .toBe('Reviewed');
+    await context.close();
+    await deleteAsAdmin('dreadnought');
+  });
+
   it('works with JavaScript off: list, add (with a validation message), delete', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: false });
     await page.goto(ui.url);
