@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -7,13 +6,13 @@ import {
   mkdirSync,
   mkdtempSync,
   realpathSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { expandedArgs } from '../container-args.js';
+import { type Child, startChild } from './child.js';
 
 /** Where a pod has its ServiceAccount's files; oauth-proxy reads them there and nowhere else. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -34,15 +33,8 @@ export interface ProxyRun {
   uid: number;
 }
 
-export interface RunningProxy {
-  pid: number;
-  /** Everything it printed so far. */
-  output(): string;
-  exited: Promise<number | null>;
-  hasExited(): boolean;
-  /** SIGTERM, SIGKILL after 5 s; removes its files. */
-  stop(): Promise<void>;
-}
+/** The proxy's process: SIGTERM, SIGKILL after 5 s on stop(), which removes its files. */
+export type RunningProxy = Child;
 
 /**
  * Runs the real oauth-proxy as the overlay's container says: its args (ports moved to free loopback
@@ -101,11 +93,11 @@ export function startProxyProcess(run: ProxyRun): RunningProxy {
     '--bounding-set=-all',
     '--no-new-privs',
   ];
-  const child: ChildProcess = spawn(
-    'unshare',
-    // The last setpriv, after the change of user (which clears it), asks the kernel to kill the
-    // proxy with this process even when it gets no chance to stop it.
+  // The last setpriv, after the change of user (which clears it), asks the kernel to kill the
+  // proxy with this process even when it gets no chance to stop it.
+  return startChild(
     [
+      'unshare',
       '--mount',
       '--propagation',
       'private',
@@ -120,36 +112,8 @@ export function startProxyProcess(run: ProxyRun): RunningProxy {
       binary,
       ...args,
     ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: work },
+    { env, cwd: work, keep: 200_000, graceMs: 5_000, cleanUp: work },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-200_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  let done = false;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      done = true;
-      resolve(code);
-    }),
-  );
-  return {
-    pid: child.pid ?? -1,
-    output: () => output,
-    exited,
-    hasExited: () => done,
-    async stop() {
-      if (!done) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Writes files into a new folder, readable by group 0 as a Secret volume with fsGroup 0 is. */

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@guitars/testenv';
 import type { KubeObject } from '../kube.js';
+import { startChild } from './child.js';
 
 /** OpenShift's router defaults (ROUTER_DEFAULT_CLIENT_TIMEOUT, _SERVER_TIMEOUT, _TUNNEL_TIMEOUT...). */
 export const ROUTER_TIMEOUTS = {
@@ -96,45 +96,29 @@ export async function startRouter(options: {
   ].join('\n');
   writeFileSync(join(work, 'haproxy.cfg'), config);
   // setpriv --pdeathsig: killed with this process even when it gets no chance to stop it.
-  const child: ChildProcess = spawn(
-    'setpriv',
-    ['--pdeathsig', 'KILL', 'haproxy', '-db', '-f', join(work, 'haproxy.cfg')],
+  const child = startChild(
+    ['setpriv', '--pdeathsig', 'KILL', 'haproxy', '-db', '-f', join(work, 'haproxy.cfg')],
     {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      keep: 100_000,
+      graceMs: 10_000,
+      cleanUp: work,
     },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-100_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  let done = false;
-  const exited = new Promise<void>((resolve) =>
-    child.on('exit', () => {
-      done = true;
-      resolve();
-    }),
-  );
-  const stop = async () => {
-    if (!done) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(work, { recursive: true, force: true });
-  };
+  const stop = () => child.stop();
   try {
     await waitFor(
       'HAProxy listens',
       () => listening(address, 443),
       20_000,
-      () => done,
+      () => child.hasExited(),
     );
   } catch (err) {
     await stop();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- haproxy ---\n${output}`);
+    throw new Error(
+      `${err instanceof Error ? err.message : String(err)}\n--- haproxy ---\n${child.output()}`,
+    );
   }
-  return { address, cookieName, output: () => output, stop };
+  return { address, cookieName, output: child.output, stop };
 }
 
 function listening(host: string, port: number): Promise<boolean> {
