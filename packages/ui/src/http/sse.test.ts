@@ -5,35 +5,44 @@ import { openStream } from '../test-support/event-stream.js';
 import { FakeCache, guitar } from '../test-support/fake-cache.js';
 import { serve } from '../test-support/tiny-app.js';
 import { eventually } from '../test-support/ui.js';
-import { SseHub } from './sse.js';
+import { SseHub, type SseOptions } from './sse.js';
 
-describe('SseHub', () => {
+/**
+ * A hub over a synced fake cache, served on loopback for the describe block that calls it (`url`
+ * is set once its beforeAll ran), and closed after it.
+ */
+function servedHub(options: SseOptions, trustProxy?: string) {
   const source = new FakeCache();
   const store = new GuitarStore();
   store.attach(source, { clusterWide: true });
   source.setSynced(true);
-  const hub = new SseHub(store, { heartbeatMs: 50, maxClients: 2 });
-  let url: string;
-
+  const hub = new SseHub(store, options);
+  const served = { source, hub, url: '' };
   beforeAll(async () => {
     const app = express();
+    if (trustProxy) app.set('trust proxy', trustProxy);
     app.get('/events', hub.handler);
-    url = await serve(app);
+    served.url = await serve(app);
   });
-
   afterAll(() => hub.close());
+  return served;
+}
+
+describe('SseHub', () => {
+  const served = servedHub({ heartbeatMs: 50, maxClients: 2 });
+  const { hub, source } = served;
 
   it('sends heartbeats so routers keep idle streams open, and counts its clients', async () => {
-    const stream = await openStream(`${url}/events`);
+    const stream = await openStream(`${served.url}/events`);
     await stream.next(/^: ping$/, 1_000);
     expect(hub.size).toBe(1);
     await stream.close();
   });
 
   it('turns browsers away with 503 past its limit', async () => {
-    const a = await openStream(`${url}/events`);
-    const b = await openStream(`${url}/events`);
-    const refused = await fetch(`${url}/events`);
+    const a = await openStream(`${served.url}/events`);
+    const b = await openStream(`${served.url}/events`);
+    const refused = await fetch(`${served.url}/events`);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('10');
     expect(await refused.text()).toBe('Too many live connections; retry later.\n');
@@ -46,23 +55,12 @@ describe('SseHub', () => {
 });
 
 describe('SseHub, per client', () => {
-  const store = new GuitarStore();
-  store.attach(new FakeCache(), { clusterWide: true });
-  const hub = new SseHub(store, { maxClients: 5, maxPerClient: 2 });
-  let url: string;
-
-  beforeAll(async () => {
-    const app = express();
-    // Clients told apart by X-Forwarded-For, from a proxy on this host.
-    app.set('trust proxy', 'loopback');
-    app.get('/events', hub.handler);
-    url = await serve(app);
-  });
-
-  afterAll(() => hub.close());
+  // Clients told apart by X-Forwarded-For, from a proxy on this host.
+  const served = servedHub({ maxClients: 5, maxPerClient: 2 }, 'loopback');
+  const { hub } = served;
 
   const open = (client: string) =>
-    fetch(`${url}/events`, { headers: { accept: 'text/event-stream', 'x-forwarded-for': client } });
+    fetch(`${served.url}/events`, { headers: { accept: 'text/event-stream', 'x-forwarded-for': client } });
 
   it("refuses a client's streams past its own limit, and only that client's", async () => {
     const a1 = await open('203.0.113.1');
@@ -91,23 +89,11 @@ describe('SseHub, per client', () => {
 });
 
 describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
-  const source = new FakeCache();
-  const store = new GuitarStore();
-  store.attach(source, { clusterWide: true });
-  source.setSynced(true);
-  const hub = new SseHub(store, { typeOnly: true });
-  let url: string;
-
-  beforeAll(async () => {
-    const app = express();
-    app.get('/events', hub.handler);
-    url = await serve(app);
-  });
-
-  afterAll(() => hub.close());
+  const served = servedHub({ typeOnly: true });
+  const { hub, source } = served;
 
   it('says what kind of change happened, not to which guitar', async () => {
-    const stream = await openStream(`${url}/events`);
+    const stream = await openStream(`${served.url}/events`);
     await eventually('the stream to be counted', () => hub.size === 1);
     source.put(guitar('hidden-ns', 'hidden-guitar', { brand: 'gibson' }));
     const event = await stream.next(/^event: change/);
@@ -117,27 +103,15 @@ describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
 });
 
 describe('SseHub, audience (UI_AUTH=proxy)', () => {
-  const source = new FakeCache();
-  const store = new GuitarStore();
-  store.attach(source, { clusterWide: true });
-  source.setSynced(true);
   // Each stream's user, from a header here (the proxy's user in server.ts), may hear of "mine".
-  const hub = new SseHub(store, {
+  const served = servedHub({
     typeOnly: true,
     audience: (req) => async (namespace) => namespace === 'mine' && req.headers['x-user'] === 'me',
   });
-  let url: string;
-
-  beforeAll(async () => {
-    const app = express();
-    app.get('/events', hub.handler);
-    url = await serve(app);
-  });
-
-  afterAll(() => hub.close());
+  const { hub, source } = served;
 
   it('sends a change only to streams whose audience check allows its namespace', async () => {
-    const response = await fetch(`${url}/events`, {
+    const response = await fetch(`${served.url}/events`, {
       headers: { accept: 'text/event-stream', 'x-user': 'me' },
     });
     const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
