@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { GuitarStore } from './cache/guitar-store.js';
 import type { Actor, GuitarWriter } from './cluster/guitar-writer.js';
 
-/** What the routers share (its own module: server.ts builds it and imports the routers). */
+/** What the routers share (its own module: app.ts builds it and imports the routers). */
 export interface AppContext {
   store: GuitarStore;
   writer: GuitarWriter;

@@ -1,172 +1,216 @@
-import type { AddressInfo } from 'node:net';
-import {
-  apiStatus,
-  connect,
-  contextNamespace,
-  describeWatchError,
-  ForbiddenReporter,
-  GuitarInformer,
-  type Logger,
-  whoAmI,
-} from '@guitars/shared';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { UI_ACCESS } from './access.js';
-import { GuitarStore } from './cache/guitar-store.js';
-import { GuitarWriter, MISSING_CRD } from './cluster/guitar-writer.js';
-import { decideNamespaceScope, type NamespaceScope, watchedNamespace } from './cluster/namespace-scope.js';
-import { UserNamespaces } from './cluster/user-namespaces.js';
-import { DEFAULT_NAMESPACE, type UiConfig } from './config.js';
-import { createServer, type UiServer } from './server.js';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookieParser from 'cookie-parser';
+import ejs from 'ejs';
+import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from './app-context.js';
+import type { GuitarStore } from './cache/guitar-store.js';
+import type { GuitarWriter } from './cluster/guitar-writer.js';
+import type { UserNamespaces } from './cluster/user-namespaces.js';
+import type { UiConfig } from './config.js';
+import { allowedHosts } from './http/allowed-hosts.js';
+import { authenticate } from './http/auth.js';
+import { Csrf } from './http/csrf.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { HttpError } from './http/http-error.js';
+import { proxyIdentity, proxyUserOf } from './http/proxy-identity.js';
+import { refuseCrossSite } from './http/same-origin.js';
+import { SseHub } from './http/sse.js';
+import { requireValidUser } from './http/valid-user.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createProbes } from './probes.js';
+import { apiRouter } from './routes/api.js';
+import { pagesRouter } from './routes/pages.js';
 
-/** The calls a refusal is filed under (ForbiddenReporter). */
-const LIST_WATCH = 'guitar list/watch';
-const SCOPE_CHECK = 'namespace scope check';
+/** The package root: views/ and public/ sit beside src/ and dist/, so both find them the same way. */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const VIEWS_DIR = join(PACKAGE_ROOT, 'views');
+export const PUBLIC_DIR = join(PACKAGE_ROOT, 'public');
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-export interface UiAppDeps {
-  kc: KubeConfig;
+/** Everything the app needs from outside; tests pass their own. */
+export interface AppDeps {
   config: UiConfig;
-  logger: Logger;
-  /** Where to listen, over config.host. */
-  host?: string;
-  clock?: () => number;
-  /** Backoff of the scope check and the informer after failures. */
-  minBackoffMs?: number;
-  maxBackoffMs?: number;
-}
-
-export interface UiApp extends Omit<UiServer, 'close'> {
+  /** The informer-backed cache the pages and the API read. */
   store: GuitarStore;
+  /** Creates and deletes through the apiserver. */
+  writer: GuitarWriter;
+  /** Where new guitars go when the form or the request names no namespace. */
   defaultNamespace: string;
-  /**
-   * Graceful stop: not ready, live streams ended, the requests in flight answered (at most
-   * config.shutdownTimeoutMs), then the watch and the cluster's connections closed.
-   */
-  stop(): Promise<void>;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Epoch ms; ages are computed from it. */
+  clock?: () => number;
+  /** What each signed-in user may see; needed when config.auth.proxy is set. */
+  userNamespaces?: UserNamespaces;
 }
 
-/**
- * Wires the UI and starts it: listens at once (so /healthz answers while the cluster is away),
- * then decides which namespaces it may list, and fills the cache. /readyz turns 200 once synced.
- */
-export async function startUiApp(options: UiAppDeps): Promise<UiApp> {
-  const { kc, config, logger } = options;
-  const defaultNamespace = config.guitarNamespace ?? contextNamespace(kc) ?? DEFAULT_NAMESPACE;
-  const store = new GuitarStore();
-  // The cluster: one connection pool for the scope check, the writes and the users' access reviews.
-  const kube = connect(kc);
-  // A 403 says who the UI runs as and how to fix it: once in the log, and in /readyz while it lasts.
-  const forbidden = new ForbiddenReporter({ logger, access: UI_ACCESS, whoAmI: () => whoAmI(kc, kube) });
-  // A list answered 404: the Guitar type is not served (no CRD), which no retry fixes by itself.
-  let crdMissing = false;
-  store.explainWith(() => (crdMissing ? [MISSING_CRD, ...forbidden.problems()] : forbidden.problems()));
-  const writer = new GuitarWriter(kube.guitars);
-  const proxied = config.auth.proxy !== undefined;
-  const ui = await createServer(
-    {
-      config,
-      store,
-      writer,
-      defaultNamespace,
+export interface UiHttpApp {
+  app: Express;
+  sse: SseHub;
+  metrics: Metrics;
+  /** /healthz, /readyz and /metrics as one handler, for the metrics listener. */
+  probes: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Fails readiness from now on, so the Service stops sending traffic before the server closes. */
+  beginShutdown(): void;
+}
+
+export function createApp(deps: AppDeps): UiHttpApp {
+  const { config, store, logger } = deps;
+  const metrics = deps.metrics ?? createMetrics();
+  const proxy = config.auth.proxy;
+  if (proxy && !deps.userNamespaces) throw new Error('UI_AUTH=proxy needs userNamespaces');
+  const users = deps.userNamespaces;
+  const sse = new SseHub(store, {
+    typeOnly: proxy !== undefined,
+    // A signed-in user hears of changes in the namespaces they may list, and of no others.
+    ...(proxy && users
+      ? {
+          audience: (req) => {
+            const user = proxyUserOf(req);
+            return (namespace) => (user ? users.allows(user.token, namespace) : Promise.resolve(false));
+          },
+        }
+      : {}),
+  });
+  metrics.track({ guitars: () => store.size, synced: () => store.synced(), sseClients: () => sse.size });
+  let shuttingDown = false;
+
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', VIEWS_DIR);
+  app.set('view engine', 'ejs');
+  // Compiled templates are cached whatever NODE_ENV says; strict mode: no `with`, locals by name.
+  app.set('view cache', true);
+  app.engine('ejs', (path, data, callback) => {
+    ejs.renderFile(path, data as ejs.Data, { strict: true, cache: true }, callback);
+  });
+  app.locals.assetVersion = assetVersion();
+
+  app.use(
+    pinoHttp({
       logger,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(proxied ? { userNamespaces: new UserNamespaces(kube.accessReviews) } : {}),
-    },
-    { port: config.port, host: options.host ?? config.host },
+      autoLogging: { ignore: (req) => PROBE_PATHS.has(req.url?.split('?')[0] ?? '') },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      redact: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-forwarded-access-token"]',
+        'res.headers["set-cookie"]',
+      ],
+    }),
+  );
+  app.use(metrics.middleware);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+        },
+      },
+      frameguard: { action: 'deny' },
+      // Not no-referrer: under it browsers send `Origin: null` with the UI's own forms, which the
+      // Origin check (same-origin.ts) would refuse. Other sites still get no referrer.
+      referrerPolicy: { policy: 'same-origin' },
+    }),
   );
 
-  let informer: GuitarInformer | undefined;
-  let stopped = false;
-  const minBackoffMs = options.minBackoffMs ?? 500;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  // Before everything that does work (sign-in, probes, cache, bodies): a rebound name gets nothing.
+  const signIn = proxy !== undefined || config.auth.basic !== undefined || config.auth.token !== undefined;
+  app.use(allowedHosts({ names: config.allowedHosts, signIn }));
 
-  const follow = async () => {
-    const scope = await decideScopeWithRetry();
-    if (!scope || stopped) return;
-    if (!scope.clusterWide) {
-      logger.warn(
-        { namespace: scope.namespace, reason: scope.reason },
-        'listing guitars of one namespace only',
+  const probes = createProbes({ store, shuttingDown: () => shuttingDown, registry: metrics.registry });
+  app.get('/healthz', probes);
+  app.get('/readyz', probes);
+
+  const auth = proxy ? proxyIdentity(proxy.addresses) : authenticate(config.auth);
+  if (auth) app.use(auth);
+  // Every route from here on, static files and the API description included, is for a user the
+  // apiserver accepts: they are no secret, but one rule is easier to hold than a list of exceptions.
+  if (proxy && users) app.use(requireValidUser(users));
+
+  // Cluster-wide numbers (every guitar cached) are no signed-in user's to read: with sign-in
+  // through a proxy, or a metrics listener of its own, /metrics is not on this port.
+  if (!proxy && !config.metricsAddress) app.get('/metrics', probes);
+  // No directory redirect: with no index it leads nowhere, and it echoed an absolute-form target's host.
+  app.use(
+    '/static',
+    express.static(PUBLIC_DIR, { index: false, redirect: false, maxAge: '1d', fallthrough: true }),
+  );
+  app.get('/events', sse.handler);
+
+  app.use(cookieParser(config.cookieSecret));
+  app.use(refuseCrossSite);
+  const writeLimit = rateLimit({
+    windowMs: 60_000,
+    limit: config.writeRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Its check prints to stderr, outside the JSON logs; TRUST_PROXY is documented instead.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, _res, next, options) => {
+      next(
+        new HttpError(429, 'Too many changes from your address; wait a minute and try again.', undefined, {
+          'Retry-After': String(Math.ceil(options.windowMs / 1000)),
+        }),
       );
-    }
-    const guitars = kube.guitars.select({ namespace: watchedNamespace(scope) });
-    informer = new GuitarInformer(guitars, { minBackoffMs, maxBackoffMs });
-    informer.onError((err, retryInMs) => {
-      if (apiStatus(err) === 404) {
-        // Once in the log, not once per retry; /readyz says it while it lasts.
-        if (!crdMissing) logger.error({ retryInMs }, MISSING_CRD);
-        crdMissing = true;
-        return;
-      }
-      if (!forbidden.report(LIST_WATCH, err))
-        logger.warn({ ...describeWatchError(err), retryInMs }, 'guitar watch failed');
-    });
-    informer.onSyncChange((synced) => {
-      if (synced) {
-        forbidden.clear(LIST_WATCH);
-        crdMissing = false;
-      }
-      logger.info({ synced, guitars: store.size }, 'guitar cache sync changed');
-    });
-    store.attach(informer, scope);
-    await informer.start();
-  };
-
-  const decideScopeWithRetry = async (): Promise<NamespaceScope | undefined> => {
-    let wait = minBackoffMs;
-    while (!stopped) {
-      try {
-        const scope = await decideNamespaceScope(kube.accessReviews, defaultNamespace);
-        forbidden.clear(SCOPE_CHECK);
-        return scope;
-      } catch (err) {
-        if (!forbidden.report(SCOPE_CHECK, err))
-          logger.warn(
-            { ...describeWatchError(err), retryInMs: wait },
-            'cannot ask the cluster what the UI may list',
-          );
-        await new Promise((resolve) => setTimeout(resolve, wait).unref());
-        wait = Math.min(wait * 2, maxBackoffMs);
-      }
-    }
-    return undefined;
-  };
-
-  void follow().catch((err: unknown) => logger.error({ err }, 'the guitar cache stopped'));
-  const { address } = ui.server.address() as AddressInfo;
-  const loopback = /^(127\.|::1$|::ffff:127\.)/.test(address);
-  logger.info(
-    {
-      url: ui.url,
-      defaultNamespace,
-      maxConnections: ui.maxConnections,
-      ...(proxied
-        ? { auth: 'proxy', proxyAddresses: config.auth.proxy?.addresses, writesAs: 'each signed-in user' }
-        : {}),
-      ...(loopback ? { note: 'loopback only: set HOST (e.g. 0.0.0.0) to serve other machines' } : {}),
-      ...(ui.metricsUrl ? { metricsUrl: `${ui.metricsUrl}/metrics` } : {}),
     },
-    'guitar UI listening',
-  );
-  if (proxied && !ui.metricsUrl) {
-    logger.info('/metrics is not served: with UI_AUTH=proxy it needs UI_METRICS_BIND_ADDRESS (e.g. :8081)');
-  }
-
-  const { close: closeServer, ...served } = ui;
-  let stopping: Promise<void> | undefined;
-  const stop = async () => {
-    stopped = true;
-    await closeServer(config.shutdownTimeoutMs);
-    await informer?.stop();
-    kube.close();
+  });
+  const context: AppContext = {
+    store,
+    writer: deps.writer,
+    defaultNamespace: deps.defaultNamespace,
+    clock: deps.clock ?? Date.now,
+    writeLimit,
+    logger,
+    actorOf: (req) => proxyUserOf(req),
+    visibleTo: async (req) => {
+      if (!proxy || !deps.userNamespaces) return undefined;
+      const user = proxyUserOf(req);
+      // proxyIdentity refused requests without a user; should one slip through, it sees nothing.
+      if (!user) return new Set();
+      const visible = await deps.userNamespaces.visible(user.token, store.namespaces());
+      return visible.all ? undefined : visible.namespaces;
+    },
   };
+  app.use(apiRouter(context));
+  app.use(pagesRouter(context, new Csrf(config.cookieSecret)));
+  app.use(notFound);
+  app.use(errorHandler(logger));
 
   return {
-    ...served,
-    store,
-    defaultNamespace,
-    stop: () => {
-      stopping ??= stop();
-      return stopping;
+    app,
+    sse,
+    metrics,
+    probes,
+    beginShutdown: () => {
+      shuttingDown = true;
     },
   };
+}
+
+/** A hash of the static files, appended to their URLs so browsers never run a stale live.js. */
+function assetVersion(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(PUBLIC_DIR).sort())
+    hash.update(file).update(readFileSync(join(PUBLIC_DIR, file)));
+  return hash.digest('hex').slice(0, 12);
 }

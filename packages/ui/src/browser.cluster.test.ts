@@ -5,7 +5,7 @@ import { ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UiApp } from './app.js';
+import type { UiApp } from './start.js';
 import { launchChromium } from './test-support/chromium.js';
 import {
   createGuitar,

@@ -3,8 +3,8 @@ import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
 // Importing it also sets the heap flags; the bundle's loader (dist/index.js) has set them already,
 // before the bundle compiled, as the code cache needs.
 import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
-import { startUiApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
+import { startUiApp } from './start.js';
 
 /** The UI's entry point: configuration, the cluster, the server, and a clean exit on SIGTERM. */
 const logger = createLogger('guitars-ui');

@@ -12,7 +12,7 @@ export interface UiProbesDeps {
 
 /**
  * The UI's /healthz, /readyz and /metrics: the shared probes handler, ready while the guitar cache
- * is in sync and the server is not closing. server.ts mounts it (the probes before sign-in).
+ * is in sync and the server is not closing. app.ts mounts it (the probes before sign-in).
  */
 export function createProbes(deps: UiProbesDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return probesHandler({

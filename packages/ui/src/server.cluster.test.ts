@@ -2,8 +2,8 @@ import { Writable } from 'node:stream';
 import { Cluster } from '@guitars/testenv';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startUiApp, type UiApp } from './app.js';
 import { loadConfig } from './config.js';
+import { startUiApp, type UiApp } from './start.js';
 import { prepareCluster, startTestUi, TestClient } from './test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));

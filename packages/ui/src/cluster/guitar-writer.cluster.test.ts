@@ -10,7 +10,7 @@ const connections: Array<{ close(): void }> = [];
 afterAll(() => {
   for (const kube of connections) kube.close();
 });
-/** A writer acting as `kc`'s user, over the door as app.ts builds it. */
+/** A writer acting as `kc`'s user, over the door as start.ts builds it. */
 const writerAs = (kc: KubeConfig) => {
   const kube = connect(kc);
   connections.push(kube);

@@ -11,7 +11,7 @@ const connections: Array<{ close(): void }> = [];
 afterAll(() => {
   for (const kube of connections) kube.close();
 });
-/** The scope `kc`'s user gets, asked through the door as app.ts asks it. */
+/** The scope `kc`'s user gets, asked through the door as start.ts asks it. */
 const scopeOf = (kc: Config, own: string) => {
   const kube = connect(kc);
   connections.push(kube);

@@ -1,7 +1,7 @@
 import express from 'express';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VIEWS_DIR } from '../server.js';
+import { VIEWS_DIR } from '../app.js';
 import { serve } from '../test-support/tiny-app.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { HttpError } from './http-error.js';

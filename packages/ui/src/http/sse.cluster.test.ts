@@ -1,6 +1,6 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { openStream } from '../test-support/event-stream.js';
 import { createGuitar, deleteGuitar, prepareCluster, startTestUi } from '../test-support/ui.js';
 

@@ -103,7 +103,7 @@ describe('SseHub, typeOnly (UI_AUTH=proxy)', () => {
 });
 
 describe('SseHub, audience (UI_AUTH=proxy)', () => {
-  // Each stream's user, from a header here (the proxy's user in server.ts), may hear of "mine".
+  // Each stream's user, from a header here (the proxy's user in app.ts), may hear of "mine".
   const served = servedHub({
     typeOnly: true,
     audience: (req) => async (namespace) => namespace === 'mine' && req.headers['x-user'] === 'me',

@@ -2,7 +2,7 @@ import { apiStatus, GROUP, PLURAL, VERSION } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import {
   createGuitar,
   prepareCluster,

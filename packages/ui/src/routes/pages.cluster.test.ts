@@ -1,7 +1,7 @@
 import { API_VERSION, KIND } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import {
   createGuitar,
   prepareCluster,

@@ -10,8 +10,8 @@ import type { Csrf } from '../http/csrf.js';
 import { isolated, setFlash, takeFlash } from '../http/flash.js';
 import { HttpError, isHttpError } from '../http/http-error.js';
 import { type FieldErrors, type GuitarInput, validateNewGuitar } from '../validation.js';
-import { BRAND_SUGGESTIONS } from '../views/brands.js';
-import { guitarHref, listFilters, listFragment } from '../views/list-view.js';
+import { BRAND_SUGGESTIONS } from '../view-models/brands.js';
+import { guitarHref, listFilters, listFragment } from '../view-models/list-view.js';
 import { guardGuitarParams, guitarParams } from './params.js';
 
 /**

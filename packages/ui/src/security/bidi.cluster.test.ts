@@ -17,7 +17,7 @@ import {
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import {
   createGuitar,
   createGuitarWhenServed,

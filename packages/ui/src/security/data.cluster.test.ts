@@ -16,7 +16,7 @@ import {
 import { Cluster, type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { rawRequest } from '../test-support/raw-http.js';
 import {
   createGuitar,

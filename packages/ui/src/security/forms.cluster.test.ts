@@ -1,6 +1,6 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {
   createGuitar,

@@ -5,7 +5,7 @@
 // apiserver after each attempt.
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { csrfPair, openStream, type RawResponse, rawRequest } from '../test-support/raw-http.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import { createGuitar, guitarNames, prepareCluster, startTestUi } from '../test-support/ui.js';

@@ -1,8 +1,8 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
 import { LOGIN_FAILURE_LIMIT, LOGIN_WINDOW_MS } from '../http/login-throttle.js';
 import { DEFAULT_MAX_PER_CLIENT } from '../http/sse.js';
+import type { UiApp } from '../start.js';
 import { openStream, type RawStream, send } from '../test-support/raw-http.js';
 import { startRouter, type TestRouter } from '../test-support/router.js';
 import {

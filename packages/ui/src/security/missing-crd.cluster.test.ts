@@ -4,7 +4,7 @@
 import { CRD_NAME, ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, startControlPlane } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import {
   eventually,
   guitarNames,

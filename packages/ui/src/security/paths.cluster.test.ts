@@ -6,7 +6,7 @@ import { apiStatus, GROUP, PLURAL, VERSION } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { csrfPair, type RawResponse, rawRequest } from '../test-support/raw-http.js';
 import { createGuitar, prepareCluster, startTestUi } from '../test-support/ui.js';
 

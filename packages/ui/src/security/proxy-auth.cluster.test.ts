@@ -3,7 +3,7 @@ import { Cluster } from '@guitars/testenv';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { launchChromium } from '../test-support/chromium.js';
 import { send } from '../test-support/raw-http.js';
 import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Cluster } from '@guitars/testenv';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { launchChromium } from '../test-support/chromium.js';
 import { startRouter, TEST_TLS, type TestRouter } from '../test-support/router.js';
 import {

@@ -6,7 +6,7 @@ import { GROUP, PLURAL, VERSION } from '@guitars/shared';
 import { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import {
   createGuitar,
   csrfTokenIn,

@@ -3,7 +3,7 @@
 // the apiserver accepts; /metrics (cluster-wide numbers) is on a port of its own, not the users'.
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { UiApp } from '../app.js';
+import type { UiApp } from '../start.js';
 import { send } from '../test-support/raw-http.js';
 import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
 import {

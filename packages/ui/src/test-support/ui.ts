@@ -12,8 +12,8 @@ import {
 import type { Cluster } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { type Logger, pino } from 'pino';
-import { startUiApp, type UiApp } from '../app.js';
 import { loadConfig } from '../config.js';
+import { startUiApp, type UiApp } from '../start.js';
 
 export interface TestUiOptions {
   /** Environment for loadConfig (PORT is 0 unless given). */

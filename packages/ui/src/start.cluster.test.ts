@@ -3,8 +3,8 @@ import { Cluster, type ControlPlane, freePort, startControlPlane } from '@guitar
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startUiApp, type UiApp } from './app.js';
 import { loadConfig } from './config.js';
+import { startUiApp, type UiApp } from './start.js';
 import {
   createGuitar,
   eventually,
