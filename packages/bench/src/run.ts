@@ -422,7 +422,7 @@ ${rows}
 
 ![benchmark chart](performance.svg)
 
-What limits the targets not met, with the profiles behind it: [performance-analysis.md](performance-analysis.md).
+What limits the targets not met, with the profiles behind it: [the lab notebook](../packages/bench/lab-notebook.md).
 
 The full numbers of this run are in \`bench/results/\` (not committed) and below.
 

@@ -80,8 +80,7 @@ export function guitarReconciler(deps: GuitarReconcilerDeps): Reconciler<Kuberne
       }
       writtenOver.set(key, version);
       deps.reviews.inc({ verdict: review.verdict });
-      // One info line per review, as users read them: ~10 us, 0.5-3.5% of a review's CPU
-      // (docs/performance-analysis.md, "The per-review log line").
+      // One info line per review, as users read them: ~10 us, 0.5-3.5% of a review's CPU.
       deps.logger.info(
         { namespace, name, brand: guitar.spec.brand, verdict: review.verdict, comment: review.comment },
         'guitar reviewed',

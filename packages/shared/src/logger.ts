@@ -30,8 +30,7 @@ export function createLogger(name: string, destination?: pino.DestinationStream,
  * stdout, written synchronously, a turn of the event loop at a time: the lines of one turn (a
  * burst of reviews finishing together) go out in one write(2) when it ends, and what is pending
  * when the process exits (process.exit, an uncaught error) is written then. One write(2) per line
- * was ~4% of the controller's CPU through a backlog (docs/performance-analysis.md, "Logging, a
- * turn at a time"); pino's asynchronous default, ~10% (same page, "Logging").
+ * was ~4% of the controller's CPU through a backlog; pino's asynchronous default, ~10%.
  */
 let shared: LineBatch | undefined;
 function stdout(): pino.DestinationStream {

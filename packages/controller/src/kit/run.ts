@@ -133,7 +133,7 @@ export async function runController<T extends KubernetesObject>(
   const recorder = new EventRecorder(kube.events, logger, metrics, {
     ...options.events,
     // Reconciles come first, those in flight too: else the last ones of a backlog meet the whole
-    // event burst (docs/performance-analysis.md#numbers-behind-defaults).
+    // event burst.
     busy: () => queue.len() > 0 || queue.inFlight() > 0,
   });
   const tools: KitTools<T> = { kube, informer, recorder, metrics, forbidden };
