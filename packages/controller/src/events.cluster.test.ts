@@ -2,7 +2,7 @@ import { connect, createLogger, ensureGuitarCrd, type Guitar } from '@guitars/sh
 import { Cluster, waitFor } from '@guitars/testenv';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { EventRecorder } from './kit/events.js';
+import { EventRecorder } from './kit/event-recorder.js';
 import { createMetrics } from './kit/metrics.js';
 import { startTestApp } from './test-support/app.js';
 import { sumSamples } from './test-support/controller-process.js';

@@ -1,7 +1,7 @@
 import { apiMessage, apiStatus, type Guitar, guitarProblem, type Logger, splitKey } from '@guitars/shared';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Counter, type Registry } from 'prom-client';
-import type { EventRecorder } from './kit/events.js';
+import type { EventRecorder } from './kit/event-recorder.js';
 import { done, type Reconciler, TerminalError } from './kit/reconciler.js';
 import { isReviewed, type PatchGuitar, reviewPatch } from './patch.js';
 import type { Review } from './review-policy.js';

@@ -12,7 +12,7 @@ import {
 } from '@guitars/shared';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Controller } from './controller.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder } from './event-recorder.js';
 import { type LeaderElectionOptions, LeaderElector } from './leader-election.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { close, createProbesServer, listen } from './probes.js';
