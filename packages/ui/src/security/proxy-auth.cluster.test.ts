@@ -6,17 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from '../start.js';
 import { launchChromium } from '../test-support/chromium.js';
 import { send } from '../test-support/raw-http.js';
-import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
-import {
-  createGuitar,
-  csrfTokenIn,
-  grantGuitars,
-  guitarNames,
-  prepareCluster,
-  startTestUi,
-  TestClient,
-  uiServiceAccountConfig,
-} from '../test-support/ui.js';
+import type { SignInProxy } from '../test-support/sign-in-proxy.js';
+import { startTwoUsers, type TwoUsers } from '../test-support/two-users.js';
+import { createGuitar, csrfTokenIn, guitarNames, type TestClient } from '../test-support/ui.js';
 
 /**
  * UI_AUTH=proxy against a real apiserver: two users (ServiceAccount tokens stand in for OpenShift
@@ -28,11 +20,12 @@ import {
 const cluster = new Cluster(inject('testenv'));
 
 describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s RBAC', () => {
+  let users: TwoUsers;
   let ui: UiApp;
-  let aliceProxy: SignInProxy;
-  let bobProxy: SignInProxy;
   let alice: TestClient;
   let bob: TestClient;
+  let aliceProxy: SignInProxy;
+  let bobProxy: SignInProxy;
   let nsA: string;
   let nsB: string;
   let nsC: string;
@@ -41,41 +34,9 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
   let aliceToken: string;
   const logLines: Array<Record<string, unknown>> = [];
   const admin = () => cluster.adminConfig();
-  const everything = async () =>
-    [
-      ...(await guitarNames(admin(), nsA)),
-      ...(await guitarNames(admin(), nsB)),
-      ...(await guitarNames(admin(), nsC)),
-    ].join(',');
+  const everything = () => users.everything();
 
   beforeAll(async () => {
-    await prepareCluster(cluster);
-    const uiKc = await uiServiceAccountConfig(cluster);
-    nsA = await cluster.createNamespace('proxy-a');
-    nsB = await cluster.createNamespace('proxy-b');
-    nsC = await cluster.createNamespace('proxy-c');
-    await cluster.ensureServiceAccount(nsA, 'alice');
-    await cluster.ensureServiceAccount(nsB, 'bob');
-    await grantGuitars(cluster, {
-      namespace: nsA,
-      name: 'guitar-manager',
-      verbs: ['get', 'list', 'watch', 'create', 'delete'],
-      serviceAccount: { namespace: nsA, name: 'alice' },
-    });
-    await grantGuitars(cluster, {
-      namespace: nsB,
-      name: 'guitar-viewer',
-      verbs: ['list'],
-      serviceAccount: { namespace: nsB, name: 'bob' },
-    });
-    await createGuitar(admin(), nsA, 'a-strat', { brand: 'fender', review: false });
-    await createGuitar(admin(), nsB, 'b-tele', { brand: 'fender', review: false });
-    await createGuitar(admin(), nsC, 'c-secret', { brand: 'gibson', review: false });
-    aliceName = `system:serviceaccount:${nsA}:alice`;
-    bobName = `system:serviceaccount:${nsB}:bob`;
-    aliceToken = await cluster.tokenFor(nsA, 'alice');
-    const bobToken = await cluster.tokenFor(nsB, 'bob');
-
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString('utf8').split('\n'))
@@ -83,25 +44,21 @@ describe('signed in through a proxy (UI_AUTH=proxy), writes under each user’s 
         done();
       },
     });
-    ui = await startTestUi(uiKc, {
-      env: { UI_AUTH: 'proxy', UI_AUTH_PROXY_ADDRESSES: '127.0.0.1' },
+    users = await startTwoUsers(cluster, {
+      prefix: 'proxy',
+      seed: {
+        a: [['a-strat', { brand: 'fender', review: false }]],
+        b: [['b-tele', { brand: 'fender', review: false }]],
+        other: [['c-secret', { brand: 'gibson', review: false }]],
+      },
       logger: pino({ level: 'info' }, sink),
     });
-    await ui.store.waitUntil(() => ui.store.get(nsC, 'c-secret') !== undefined, 10_000);
-    aliceProxy = await startSignInProxy(ui.url, {
-      name: aliceName,
-      token: aliceToken,
-      email: 'alice@example.test',
-    });
-    bobProxy = await startSignInProxy(ui.url, { name: bobName, token: bobToken });
-    alice = new TestClient(aliceProxy.url);
-    bob = new TestClient(bobProxy.url);
+    ({ ui, alice, bob, aliceProxy, bobProxy, aliceName, bobName, aliceToken } = users);
+    ({ a: nsA, b: nsB, other: nsC } = users.ns);
   }, 120_000);
 
   afterAll(async () => {
-    await aliceProxy?.close();
-    await bobProxy?.close();
-    await ui?.stop();
+    await users?.close();
   });
 
   it('shows each user only the namespaces where they may list guitars, and who is signed in', async () => {

@@ -5,17 +5,9 @@ import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { UiApp } from '../start.js';
 import { send } from '../test-support/raw-http.js';
-import { type SignInProxy, startSignInProxy } from '../test-support/sign-in-proxy.js';
-import {
-  createGuitar,
-  deleteGuitar,
-  grantGuitars,
-  guitarNames,
-  prepareCluster,
-  startTestUi,
-  TestClient,
-  uiServiceAccountConfig,
-} from '../test-support/ui.js';
+import type { SignInProxy } from '../test-support/sign-in-proxy.js';
+import { startTwoUsers, type TwoUsers } from '../test-support/two-users.js';
+import { createGuitar, deleteGuitar, type TestClient } from '../test-support/ui.js';
 
 const cluster = new Cluster(inject('testenv'));
 const SECRET_BRAND = 'acme secret prototype 7';
@@ -45,8 +37,8 @@ async function readUntil(response: Response, done: (text: string) => boolean, ti
 }
 
 describe('a signed-in user sees only what they may list (UI_AUTH=proxy)', () => {
+  let users: TwoUsers;
   let ui: UiApp;
-  let aliceProxy: SignInProxy;
   let bobProxy: SignInProxy;
   let alice: TestClient;
   let bob: TestClient;
@@ -54,55 +46,27 @@ describe('a signed-in user sees only what they may list (UI_AUTH=proxy)', () => 
   let nsB: string;
   let nsSecret: string;
   const admin = () => cluster.adminConfig();
-  const everything = async () =>
-    [
-      ...(await guitarNames(admin(), nsA)),
-      ...(await guitarNames(admin(), nsB)),
-      ...(await guitarNames(admin(), nsSecret)),
-    ].join(',');
+  const everything = () => users.everything();
 
   beforeAll(async () => {
-    await prepareCluster(cluster);
-    const uiKc = await uiServiceAccountConfig(cluster);
-    nsA = await cluster.createNamespace('vis-a');
-    nsB = await cluster.createNamespace('vis-b');
-    nsSecret = await cluster.createNamespace('vis-secret');
-    await cluster.ensureServiceAccount(nsA, 'alice');
-    await cluster.ensureServiceAccount(nsB, 'bob');
-    await grantGuitars(cluster, {
-      namespace: nsA,
-      name: 'guitar-manager',
-      verbs: ['get', 'list', 'watch', 'create', 'delete'],
-      serviceAccount: { namespace: nsA, name: 'alice' },
+    users = await startTwoUsers(cluster, {
+      prefix: 'vis',
+      seed: {
+        a: [['a-jem', { brand: 'ibanez', review: false }]],
+        b: [['b-tele', { brand: 'fender', review: false }]],
+        other: [
+          ['prototype', { brand: SECRET_BRAND, review: false }],
+          ['old-proto', { brand: SECRET_BRAND, review: false }],
+        ],
+      },
+      env: { UI_METRICS_BIND_ADDRESS: '127.0.0.1:0' },
     });
-    await grantGuitars(cluster, {
-      namespace: nsB,
-      name: 'guitar-viewer',
-      verbs: ['list'],
-      serviceAccount: { namespace: nsB, name: 'bob' },
-    });
-    await createGuitar(admin(), nsA, 'a-jem', { brand: 'ibanez', review: false });
-    await createGuitar(admin(), nsB, 'b-tele', { brand: 'fender', review: false });
-    await createGuitar(admin(), nsSecret, 'prototype', { brand: SECRET_BRAND, review: false });
-    await createGuitar(admin(), nsSecret, 'old-proto', { brand: SECRET_BRAND, review: false });
-    ui = await startTestUi(uiKc, {
-      env: { UI_AUTH: 'proxy', UI_AUTH_PROXY_ADDRESSES: '127.0.0.1', UI_METRICS_BIND_ADDRESS: '127.0.0.1:0' },
-    });
-    await ui.store.waitUntil(() => ui.store.get(nsSecret, 'old-proto') !== undefined, 10_000);
-    const as = async (ns: string, sa: string) => ({
-      name: `system:serviceaccount:${ns}:${sa}`,
-      token: await cluster.tokenFor(ns, sa),
-    });
-    aliceProxy = await startSignInProxy(ui.url, await as(nsA, 'alice'));
-    bobProxy = await startSignInProxy(ui.url, await as(nsB, 'bob'));
-    alice = new TestClient(aliceProxy.url);
-    bob = new TestClient(bobProxy.url);
+    ({ ui, alice, bob, bobProxy } = users);
+    ({ a: nsA, b: nsB, other: nsSecret } = users.ns);
   }, 120_000);
 
   afterAll(async () => {
-    await aliceProxy?.close();
-    await bobProxy?.close();
-    await ui?.stop();
+    await users?.close();
   });
 
   it('suggests and counts only the brands, namespaces and guitars of namespaces the user may list', async () => {
