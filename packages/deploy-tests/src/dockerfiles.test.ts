@@ -117,10 +117,10 @@ describe.each(APPS)('packages/%s/Dockerfile', (app) => {
 
   it('copies the entry its package.json `main` names and the bundle, and no node_modules, tsc output or source map', () => {
     const copies = instructionsOf(final, 'COPY').map((c) => copyParts(c));
-    // Everything from the build stage, where dist/index.js runs the bundle, dist/bundle.cjs.
+    // Everything from the build stage, where dist/index.js requires the bundle, dist/bundle.cjs.
     expect(copies.every((c) => c.from === 'build')).toBe(true);
     const copied = copies.flatMap((c) => c.sources.map((s) => s.replace(/\/$/, '')));
-    // The entry; the bundle, its code cache, and its map only when the build stage left it
+    // The entry; the bundle, and its map only when the build stage left it
     // (SOURCE_MAPS=true); package.json for the entry's "type": "module"; the UI's templates and
     // static files, which stay files.
     const main = posix.join(`/app/packages/${app}`, pkg.main);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
-// Importing it also sets the heap flags; the bundle's loader (dist/index.js) has set them already,
-// before the bundle compiled, as the code cache needs.
+// Importing it also sets the heap flags.
 import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
 import { startUiApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
