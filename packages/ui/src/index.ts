@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
-// Importing it also sets the heap flags.
-import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
 import { startUiApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
 
@@ -17,7 +15,6 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     const { config } = parsed;
-    keepYoungGenerationSmall();
     const { kc, source } = loadKubeConfig();
     logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
     if (config.cookieSecretGenerated) {
