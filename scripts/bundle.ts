@@ -1,18 +1,16 @@
 // `node ../../scripts/bundle.ts`, run by an app's `build` after tsc (cwd: packages/controller or
 // packages/ui): bundles src/index.ts and everything it imports, node_modules included, into one
-// dist/bundle.cjs, writes V8's code cache of it, and replaces the entry point tsc emitted,
-// dist/index.js, with one that runs the two (tsc's other dist modules stay, for the bench and the
-// tests that import them).
+// dist/bundle.cjs, and replaces the entry point tsc emitted, dist/index.js, with one that requires
+// it (tsc's other dist modules stay, for the bench and the tests that import them).
 //
 // Why: Node keeps every ES module it loads, and @kubernetes/client-node alone is ~1,400 of them;
-// one bundle holds far less (measured: docs/performance-analysis.md, "Memory" and "Start-up"). The
-// image then needs no node_modules at all.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+// one bundle holds far less (measured: docs/performance.md). The image then needs no node_modules.
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_FILE, CODE_CACHE_FILE } from '@guitars/shared/bundle-loader';
 import { build, type Plugin } from 'esbuild';
+
+const BUNDLE_FILE = 'bundle.cjs';
 
 /** A build error, already printed by esbuild: exit without the stack of esbuild's internals. */
 function exitOnBuildError(err: unknown): never {
@@ -25,8 +23,7 @@ const crdManifest = fileURLToPath(
   new URL('../packages/shared/crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
-// The plugins below trim what the bundle holds and evaluates before its first request (measured:
-// docs/performance-analysis.md, "Start-up" and "Start-up after the door and the informer").
+// The plugins below trim what the bundle holds and evaluates before its first request.
 
 const builtins = new Set(builtinModules);
 
@@ -110,8 +107,7 @@ const clientNodeTrimmed: Plugin = {
 
 /**
  * Modules loaded at start by a module that needs them only later, if ever, required on first use
- * instead (~20 ms of start-up, profiled: docs/performance-analysis.md, "Start-up: the code
- * cache"): client-node's socks proxy agent and socks client (a `proxy-url: socks5://`
+ * instead (~20 ms of start-up, profiled): client-node's socks proxy agent and socks client (a `proxy-url: socks5://`
  * kubeconfig), pino's worker thread for transports (the apps log to stdout), node:assert, which
  * sonic-boom (pino's stdout) calls only as it closes, and prom-client's Pushgateway (node:zlib),
  * which the apps never push to.
@@ -186,13 +182,10 @@ const noCjkTables: Plugin = {
   },
 };
 
-// V8 tells a cache's source by its length only: a cache left from an earlier bundle of the same
-// length would be taken. It goes first, and a failed build leaves none.
-rmSync(`dist/${CODE_CACHE_FILE}`, { force: true });
-
 const result = await build({
   entryPoints: ['src/index.ts'],
-  // A CommonJS module, not dist/index.js: the entry point below loads it with V8's code cache.
+  // A CommonJS module: its dependencies are CommonJS, run as written (not in an ES module's strict
+  // mode); dist/index.js, an ES module as package.json's "type" says, imports it.
   outfile: `dist/${BUNDLE_FILE}`,
   bundle: true,
   platform: 'node',
@@ -203,8 +196,7 @@ const result = await build({
   minifySyntax: true,
   // V8 keeps a source with any non-ASCII character as a two-byte string: with the comments kept
   // (some have such characters), a 7 MB bundle held its source as 14.5 MB. No legal comments, and
-  // non-ASCII characters of strings and regexps escaped: one byte per character (the entry point
-  // reads the bundle as latin1).
+  // non-ASCII characters of strings and regexps escaped: one byte per character.
   legalComments: 'none',
   charset: 'ascii',
   // dist/bundle.cjs.map, named by a sourceMappingURL comment, for NODE_OPTIONS=--enable-source-maps:
@@ -263,63 +255,23 @@ if (crept.length > 0) {
   process.exit(1);
 }
 
-// dist/index.js, the entry point (`node dist/index.js`, the package's main and bin): a few lines
-// that run the bundle beside it with its code cache. tsc wrote dist/index.js a moment ago: this
-// replaces it.
-await build({
-  stdin: {
-    contents:
-      "import { runBundleBeside } from '@guitars/shared/bundle-loader'; runBundleBeside(import.meta.url);",
-    resolveDir: process.cwd(),
-    sourcefile: 'entry.js',
-  },
-  outfile: 'dist/index.js',
-  allowOverwrite: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  banner: { js: '#!/usr/bin/env node' },
-  logLevel: 'warning',
-}).catch(exitOnBuildError);
+// dist/index.js, the entry point (`node dist/index.js`, the package's main and bin), in place of
+// the one tsc wrote: it requires the bundle (an `import` of it would first scan its 0.6-2 MB for
+// CommonJS exports, measured ~0.1 s slower to --help).
+writeFileSync(
+  'dist/index.js',
+  `#!/usr/bin/env node
+import { createRequire } from 'node:module';
+createRequire(import.meta.url)('./${BUNDLE_FILE}');
+`,
+);
+// Executable, as the package's bin (tsc wrote it without the bit).
+chmodSync('dist/index.js', 0o755);
 // tsc's map of the entry point it wrote, which is gone.
 rmSync('dist/index.js.map', { force: true });
-
-// The code cache, made by this Node (the image's build stage runs the runtime stage's Node) from
-// a run of the bundle that exits at once (--help), then checked: a cache V8 turns down costs a
-// read and nothing else, so it would go unnoticed. NODE_OPTIONS is left out: V8 flags in it would
-// make a cache that fits only runs with the same flags.
-const { NODE_OPTIONS: _, ...env } = process.env;
-const node = (code: string) => {
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  if (run.status !== 0) {
-    process.stderr.write(
-      `bundle: making the code cache failed (${run.status ?? run.signal}): ${run.stderr}\n`,
-    );
-    process.exit(1);
-  }
-  return run.stdout;
-};
-const bundlePath = `${process.cwd()}/dist/${BUNDLE_FILE}`;
-const cachePath = `${process.cwd()}/dist/${CODE_CACHE_FILE}`;
-const loader = JSON.stringify(import.meta.resolve('@guitars/shared/bundle-loader'));
-const paths = `${JSON.stringify(bundlePath)}, ${JSON.stringify(cachePath)}`;
-node(`import { writeCodeCache } from ${loader}; writeCodeCache(${paths}, ['--help']);`);
-const check = node(
-  `import { compileBundle } from ${loader}; process.stdout.write(String(compileBundle(${paths}).cacheRejected));`,
-);
-if (check !== 'false') {
-  process.stderr.write(`bundle: V8 turns down the code cache it just made (cacheRejected: ${check})\n`);
-  process.exit(1);
-}
 
 const output = result.metafile.outputs[`dist/${BUNDLE_FILE}`];
 const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(
-  `bundle: ${bundlePath}, ${inputs} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(2)} MB, code cache ${(statSync(cachePath).size / 1e6).toFixed(2)} MB\n`,
+  `bundle: ${process.cwd()}/dist/${BUNDLE_FILE}, ${inputs} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(2)} MB\n`,
 );

@@ -3,8 +3,8 @@
 // run and stopped with it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureGuitarCrd, loadKubeConfig, MALLOC_ENV } from '@guitars/shared';
-import { type ControlPlane, startControlPlane } from '@guitars/testenv';
+import { ensureGuitarCrd, loadKubeConfig } from '@guitars/shared';
+import { type ControlPlane, imageRuntime, startControlPlane } from '@guitars/testenv';
 import { VersionApi } from '@kubernetes/client-node';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,17 +26,19 @@ async function currentCluster(): Promise<{ ok: true; server: string } | { ok: fa
   }
 }
 
-function run(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] }).on(
-    'error',
-    (err) => say(`${name} could not start: ${err.message}`),
-  );
+/** Runs packages/<app>/dist/index.js with the node flags and malloc settings of its image; yours win. */
+function run(app: 'controller' | 'ui', env: NodeJS.ProcessEnv): ChildProcess {
+  const image = imageRuntime(`${root}packages/${app}/Dockerfile`);
+  return spawn(process.execPath, [...image.nodeArgs, `packages/${app}/dist/index.js`], {
+    cwd: root,
+    env: { ...image.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  }).on('error', (err) => say(`${app} could not start: ${err.message}`));
 }
 
 async function main(): Promise<number> {
   let plane: ControlPlane | undefined;
-  // The glibc malloc settings the images run the apps with; yours win.
-  const env: NodeJS.ProcessEnv = { ...MALLOC_ENV, ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   const current = await currentCluster();
   if (current.ok) {
     say(`using the current cluster ${current.server}`);
@@ -61,10 +63,7 @@ async function main(): Promise<number> {
   // loopback only, unless HOST (the UI) or CONTROLLER_PROBE_BIND_ADDRESS says otherwise.
   env.HOST ||= '127.0.0.1';
   env.CONTROLLER_PROBE_BIND_ADDRESS ||= '127.0.0.1:8081';
-  const children = [
-    run('controller', 'packages/controller/dist/index.js', env),
-    run('ui', 'packages/ui/dist/index.js', env),
-  ];
+  const children = [run('controller', env), run('ui', env)];
   const host = env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
   say(`UI on http://${host}:${env.PORT || 8080} (HOST=${env.HOST}); Ctrl-C stops everything`);
 

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MALLOC_ENV } from '@guitars/shared';
-import { freePort, waitFor } from '@guitars/testenv';
+import { freePort, imageRuntime, waitFor } from '@guitars/testenv';
 
 export interface AppProcess {
   pid: number;
@@ -14,16 +13,19 @@ export interface AppProcess {
 }
 
 /**
- * Starts a built app (`node dist/index.js`, as its image does, with the glibc malloc settings its
- * image sets) and waits until /readyz says 200. The apps are built by turbo before the benchmark
- * (`npm run bench`), never run through a dev transpiler.
+ * Starts a built app (`node dist/index.js`, as its image does, with the node flags and glibc malloc
+ * settings of its image: `dockerfile`, by default the package's) and waits until /readyz says 200.
+ * The apps are built by turbo before the benchmark (`npm run bench`), never run through a dev
+ * transpiler.
  */
 export async function startApp(
   pkg: '@guitars/controller' | '@guitars/ui' | URL,
   env: NodeJS.ProcessEnv,
   portEnv: (port: number) => NodeJS.ProcessEnv,
+  dockerfile = new URL('../Dockerfile', pkg instanceof URL ? pkg : import.meta.resolve(pkg)),
 ): Promise<AppProcess> {
   const entry = fileURLToPath(pkg instanceof URL ? pkg : import.meta.resolve(pkg));
+  const image = imageRuntime(fileURLToPath(dockerfile));
   const port = await freePort();
   const spawnedAt = performance.now();
   // BENCH_CPU_PROF=<dir>: each app writes a V8 CPU profile there when it exits (Node refuses
@@ -31,8 +33,8 @@ export async function startApp(
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, entry], {
-    env: { ...process.env, ...MALLOC_ENV, ...env, ...portEnv(port) },
+  const child: ChildProcess = spawn(process.execPath, [...image.nodeArgs, ...profile, entry], {
+    env: { ...process.env, ...image.env, ...env, ...portEnv(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -53,10 +53,9 @@ export function guitarRefs(prefix: string, count: number, namespaces: readonly s
 
 /**
  * Creates unreviewed guitars as fast as the apiserver takes them (bounded concurrency) and
- * returns when each create was sent, in ms on the performance clock. Through the apps' own client
- * (HTTP/2, one connection): client-node's request path cost the benchmark 4.7 ms of CPU per
- * create against 0.47, on the same 2 cores as what it measures, and held creates to ~170/s
- * (lab-notebook.md, "The benchmark's own creates"). A caller creating one guitar at a
+ * returns when each create was sent, in ms on the performance clock. Through the apps' own client:
+ * client-node's request path cost the benchmark ~10 times its CPU per create, on the same 2 cores
+ * as what it measures, and held creates to ~170/s. A caller creating one guitar at a
  * time passes its own client (`via`), kept open: a client per call would time a TLS handshake too.
  */
 export async function createGuitars(

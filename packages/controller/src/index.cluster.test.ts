@@ -107,7 +107,7 @@ describe('guitars-controller (the built program)', () => {
 
   it('is one bundle that runs on its own: no node_modules, the CRD manifest inside', async () => {
     const source = readFileSync(CONTROLLER_MAIN, 'utf8');
-    // The entry point, which runs the bundle beside it (dist/bundle.cjs, with its code cache):
+    // The entry point, which requires the bundle beside it (dist/bundle.cjs):
     // its import statements name Node's built-ins only, no other module of dist/, no package.
     const imports = [...source.matchAll(/(?:^|[;\n])import\s*(?:[\w$\s{},*]+?from\s*)?["']([^"']+)["']/g)];
     expect(imports.map((m) => m[1] ?? '').filter((i) => !isBuiltin(i))).toEqual([]);
@@ -117,9 +117,7 @@ describe('guitars-controller (the built program)', () => {
     const alone = mkdtempSync(join(tmpdir(), 'controller-bundle-'));
     onTestFinished(() => rmSync(alone, { recursive: true, force: true }));
     copyFileSync(CONTROLLER_MAIN, join(alone, 'index.js'));
-    for (const file of ['bundle.cjs', 'bundle.cjs.cache']) {
-      copyFileSync(join(dirname(CONTROLLER_MAIN), file), join(alone, file));
-    }
+    copyFileSync(join(dirname(CONTROLLER_MAIN), 'bundle.cjs'), join(alone, 'bundle.cjs'));
     copyFileSync(new URL('../package.json', import.meta.url), join(alone, 'package.json'));
     const namespace = await cluster.createNamespace('bundle');
     await createGuitars(kc, namespace, [{ name: 'alone', spec: { brand: 'gibson' } }]);

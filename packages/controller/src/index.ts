@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// First: V8's heap settings must be in place before anything allocates.
-import '@guitars/shared/small-heap';
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
 import { startControllerApp } from './app.js';
 import { ConfigError, helpText, parseConfig } from './config.js';

@@ -11,7 +11,6 @@ export * from './informer/lister-watcher.js';
 export * from './invisible-characters.js';
 export * from './kube/index.js';
 export * from './logger.js';
-export * from './malloc-env.js';
 export * from './names.js';
 export * from './probes.js';
 export * from './who-am-i.js';

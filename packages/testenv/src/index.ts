@@ -3,6 +3,7 @@ export { Cluster, type ClusterInfo, type KubectlResult } from './cluster.js';
 export { ControlPlane, type StartOptions, startControlPlane } from './control-plane.js';
 export { existingClusterInfo } from './existing-cluster.js';
 export { waitFor } from './http.js';
+export { type ImageRuntime, imageRuntime } from './image-runtime.js';
 export { kubeconfigYaml } from './kubeconfig.js';
 export { ensureOauthProxy, OAUTH_PROXY_COMMIT, oauthProxyPath, oauthProxySource } from './oauth-proxy.js';
 export { type CertificateAuthority, createCertificateAuthority, type KeyPairPem } from './pki.js';

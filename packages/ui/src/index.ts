@@ -1,8 +1,5 @@
 #!/usr/bin/env node
 import { createLogger, KubeConfigError, loadKubeConfig } from '@guitars/shared';
-// Importing it also sets the heap flags; the bundle's loader (dist/index.js) has set them already,
-// before the bundle compiled, as the code cache needs.
-import { keepYoungGenerationSmall } from '@guitars/shared/small-heap';
 import { ConfigError, helpText, parseConfig } from './config.js';
 import { startUiApp } from './start.js';
 
@@ -18,7 +15,6 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     const { config } = parsed;
-    keepYoungGenerationSmall();
     const { kc, source } = loadKubeConfig();
     logger.info({ source, server: kc.getCurrentCluster()?.server }, 'using cluster');
     if (config.cookieSecretGenerated) {

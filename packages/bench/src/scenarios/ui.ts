@@ -60,7 +60,13 @@ export async function uiLoad(plane: ControlPlane, n: number): Promise<UiResult> 
     }
     let listPage = { rps: Number.NaN, p99: Number.NaN };
     if (n <= BASELINE_MAX_GUITARS) {
-      const baseline = await startApp(new URL('../list-per-request-ui.js', import.meta.url), env, uiPortEnv);
+      // Run as the UI's image runs the UI.
+      const baseline = await startApp(
+        new URL('../list-per-request-ui.js', import.meta.url),
+        env,
+        uiPortEnv,
+        new URL('../Dockerfile', import.meta.resolve('@guitars/ui')),
+      );
       try {
         listPage = await load(`http://127.0.0.1:${baseline.port}/`);
       } finally {

@@ -3,9 +3,8 @@ import * as https from 'node:https';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type Answer, type Call, callHttp1, callHttp2, type Timeout, unprocessed } from './calls.js';
+import { type Call, callHttp1 } from './calls.js';
 import { KubeApiError } from './errors.js';
-import { Http2Sessions } from './http2-sessions.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -46,12 +45,10 @@ export interface KubeHttpOptions {
 }
 
 /**
- * The one HTTP stack of a process: JSON over HTTP/2 (one connection per credentials, as client-go)
- * or node:https with one keep-alive pool, a third of client-node's CPU per request
- * (docs/performance-analysis.md, "The transport (kube/http.ts)" and "The transport: HTTP/2").
- * HTTP/1.1 serves an http:// server, a kubeconfig proxy-url, a server without h2, DISABLE_HTTP2.
- * Credentials (CA, client certificate, token, exec or auth-provider plugin, proxy-url) come from
- * client-node's KubeConfig.applyToHTTPSOptions. Refusals are thrown as KubeApiError.
+ * The one HTTP stack of a process: JSON over node:https with one keep-alive pool, a third of
+ * client-node's CPU per request, measured. Credentials (CA, client certificate, token, exec or
+ * auth-provider plugin, proxy-url) come from client-node's KubeConfig.applyToHTTPSOptions.
+ * Refusals are thrown as KubeApiError.
  */
 export class KubeHttp {
   private readonly server: URL;
@@ -60,8 +57,6 @@ export class KubeHttp {
   private readonly tokenAgent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly proxied: boolean;
-  /** Undefined where HTTP/2 cannot be used, or once the server answered TLS without h2. */
-  private http2: Http2Sessions | undefined;
   private credentials: { readAt: number; options: Promise<https.RequestOptions> } | undefined;
 
   private readonly watchIdleTimeoutMs: number;
@@ -78,10 +73,6 @@ export class KubeHttp {
     this.agent = new this.transport.Agent({ keepAlive: true });
     this.tokenAgent = new this.transport.Agent({ keepAlive: true });
     this.proxied = Boolean(cluster.proxyUrl);
-    // DISABLE_HTTP2: client-go's switch, for a front end that mishandles HTTP/2
-    // (https://github.com/kubernetes/apimachinery/blob/v0.36.3/pkg/util/net/http.go).
-    if (this.server.protocol === 'https:' && !this.proxied && !process.env.DISABLE_HTTP2)
-      this.http2 = new Http2Sessions(this.server);
   }
 
   /** A request whose answer is JSON, parsed. */
@@ -109,45 +100,11 @@ export class KubeHttp {
       message: `${req.method} ${req.path}: no answer within ${REQUEST_TIMEOUT_MS} ms`,
     };
     const options = await this.options(req, payload);
-    const { status, body, complete } = await this.answer(req, options, payload, timeout);
+    const { status, body, complete } = await callHttp1(this.transport, options, payload, timeout).answer;
     // A user's expired token says nothing about the kubeconfig's credentials.
     if (status === 401 && req.bearerToken === undefined) this.credentials = undefined;
     if (status >= 200 && status < 300) return read(body, complete);
     throw refusal(status, req.method, req.path, await bodyOf(body, complete));
-  }
-
-  /** The answer to one request; sent once more if the server refused it unprocessed (a GOAWAY). */
-  private async answer(
-    req: KubeHttpRequest,
-    options: https.RequestOptions,
-    payload: string | undefined,
-    timeout?: Timeout,
-  ): Promise<Answer> {
-    try {
-      return await (await this.call(req, options, payload, timeout)).answer;
-    } catch (err) {
-      if (!unprocessed(err)) throw err;
-      return (await this.call(req, options, payload, timeout)).answer;
-    }
-  }
-
-  /** Sends one request over HTTP/2 where the server speaks it, else over HTTP/1.1. */
-  private async call(
-    req: KubeHttpRequest,
-    options: https.RequestOptions,
-    payload: string | undefined,
-    timeout?: Timeout,
-  ): Promise<Call> {
-    const sessions = this.http2;
-    if (sessions) {
-      // Keyed by the kubeconfig's reading of credentials, the same object for 10 s.
-      const credentials = await this.credentialOptions();
-      const session = await sessions.session(credentials, req.bearerToken === undefined);
-      if (session) return callHttp2(sessions, session, options, payload, timeout);
-      // The server chose HTTP/1.1 in TLS (ALPN): it will not change its mind.
-      this.http2 = undefined;
-    }
-    return callHttp1(this.transport, options, payload, timeout);
   }
 
   /**
@@ -171,24 +128,24 @@ export class KubeHttp {
     const controller = new AbortController();
     let finished = false;
     let call: Call | undefined;
-    const finish = (err: unknown, silent = false) => {
+    const finish = (err: unknown) => {
       if (finished) return;
       finished = true;
       clearTimeout(idle);
-      call?.cancel(silent);
+      call?.cancel();
       done(err);
     };
     // One timer for the watch's life, pushed back by every chunk (refresh: no new timer per chunk).
     const idle = setTimeout(() => {
       const err = new Error(`watch ${path}: nothing received for ${this.watchIdleTimeoutMs} ms`);
       err.name = 'TimeoutError';
-      finish(err, true);
+      finish(err);
     }, this.watchIdleTimeoutMs).unref();
     controller.signal.addEventListener('abort', () => finish(null), { once: true });
     let res: Readable;
     let complete: () => boolean;
     try {
-      call = await this.call(req, options, undefined);
+      call = callHttp1(this.transport, options, undefined);
       const answer = await call.answer;
       idle.refresh();
       if (answer.status !== 200) {
@@ -239,7 +196,6 @@ export class KubeHttp {
 
   /** Closes its connections, idle or not: for a stop, once no request is in flight. */
   close(): void {
-    this.http2?.close();
     this.agent.destroy();
     this.tokenAgent.destroy();
   }
