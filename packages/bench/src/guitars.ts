@@ -1,14 +1,4 @@
-import {
-  API_VERSION,
-  connect,
-  GROUP,
-  GuitarInformer,
-  KIND,
-  type Kube,
-  loadKubeConfig,
-  PLURAL,
-  VERSION,
-} from '@guitars/shared';
+import { API_VERSION, connect, GuitarInformer, KIND, type Kube, loadKubeConfig } from '@guitars/shared';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 export const BRANDS = [

@@ -12,10 +12,10 @@ import {
   PLURAL,
   VERSION,
 } from '@guitars/shared';
+import { createApp } from '@guitars/ui/app';
 import { loadConfig } from '@guitars/ui/config';
 import { GuitarStore } from '@guitars/ui/guitar-store';
 import { GuitarWriter } from '@guitars/ui/guitar-writer';
-import { createApp } from '@guitars/ui/server';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import express from 'express';
 
