@@ -209,7 +209,7 @@ const result = await build({
   define: {
     'import.meta.url': '__bundleUrl',
     // @guitars/shared reads its CRD manifest beside its own module, which a bundle is not: the
-    // manifest goes into the bundle instead (packages/shared/src/crd.ts).
+    // manifest goes into the bundle instead (packages/shared/src/guitar/guitar-crd.ts).
     __GUITAR_CRD_YAML__: JSON.stringify(readFileSync(crdManifest, 'utf8')),
   },
   // esbuild prints its errors and warnings itself.

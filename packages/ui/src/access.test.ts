@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { accessMismatches, type RbacObject } from '@guitars/shared';
+import { accessMismatches, type RbacObject } from '@guitars/shared/access-check';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { UI_ACCESS } from './access.js';

@@ -1,7 +1,7 @@
 import { Cluster, type ControlPlane, startControlPlane, waitFor } from '@guitars/testenv';
 import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../guitar.js';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../guitar/guitar.js';
 import { apiStatus, connect, ensureGuitarCrd, type Kube } from '../kube/index.js';
 import { TcpProxy, viaProxy } from '../test-support/tcp-proxy.js';
 import { Informer, type InformerOptions } from './informer.js';

@@ -1,6 +1,6 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { GROUP, PLURAL } from '../guitar.js';
+import { GROUP, PLURAL } from '../guitar/guitar.js';
 import { apiStatus } from './errors.js';
 import { connect } from './index.js';
 

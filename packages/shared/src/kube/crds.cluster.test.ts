@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, waitFor } from '@guitars/testenv';
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { CRD_REVISION_ANNOTATION, crdRevision, guitarCrd } from '../crd.js';
-import { CRD_NAME } from '../guitar.js';
-import { InvalidNameError } from '../names.js';
+import { CRD_NAME } from '../guitar/guitar.js';
+import { CRD_REVISION_ANNOTATION, crdRevision, guitarCrd } from '../guitar/guitar-crd.js';
 import { connect } from './index.js';
+import { InvalidNameError } from './names.js';
 
 const cluster = new Cluster(inject('testenv'));
 const kube = connect(cluster.adminConfig());

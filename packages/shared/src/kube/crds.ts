@@ -1,5 +1,5 @@
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { crdRevision, guitarCrd } from '../crd.js';
+import { crdRevision, guitarCrd } from '../guitar/guitar-crd.js';
 import { apiStatus } from './errors.js';
 import type { KubeHttp } from './http.js';
 import { crdPath } from './paths.js';

@@ -1,8 +1,8 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InvalidNameError } from '../names.js';
 import { apiStatus } from './errors.js';
 import { connect } from './index.js';
+import { InvalidNameError } from './names.js';
 
 const cluster = new Cluster(inject('testenv'));
 const kube = connect(cluster.adminConfig());

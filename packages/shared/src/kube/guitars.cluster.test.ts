@@ -1,10 +1,10 @@
 import { Cluster, waitFor } from '@guitars/testenv';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { API_VERSION, type Guitar, KIND } from '../guitar.js';
-import { InvalidNameError } from '../names.js';
+import { API_VERSION, type Guitar, KIND } from '../guitar/guitar.js';
 import { apiMessage, apiStatus } from './errors.js';
 import { connect, ensureGuitarCrd } from './index.js';
+import { InvalidNameError } from './names.js';
 
 const cluster = new Cluster(inject('testenv'));
 const kube = connect(cluster.adminConfig());

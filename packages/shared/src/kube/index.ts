@@ -1,5 +1,5 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { Guitar } from '../guitar.js';
+import type { Guitar } from '../guitar/guitar.js';
 import { AccessReviewClient } from './access-reviews.js';
 import { CrdClient, type CrdInstallResult } from './crds.js';
 import { EventClient } from './events.js';
@@ -8,11 +8,11 @@ import { LeaseClient } from './leases.js';
 import { GUITARS, type GuitarClient, ResourceClient, type ResourceType } from './resources.js';
 
 export * from './access-reviews.js';
-export * from './config.js';
 export * from './crds.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
+export * from './kubeconfig.js';
 export * from './leases.js';
 export * from './paths.js';
 export * from './resources.js';

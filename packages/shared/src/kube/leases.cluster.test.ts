@@ -1,9 +1,9 @@
 import { Cluster } from '@guitars/testenv';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InvalidNameError } from '../names.js';
 import { apiMessage, apiStatus } from './errors.js';
 import { connect } from './index.js';
 import type { Lease } from './leases.js';
+import { InvalidNameError } from './names.js';
 
 const cluster = new Cluster(inject('testenv'));
 const kube = connect(cluster.adminConfig());

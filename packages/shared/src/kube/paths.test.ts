@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidNameError } from '../names.js';
+import { InvalidNameError } from './names.js';
 import {
   clusterResourcePath,
   crdPath,

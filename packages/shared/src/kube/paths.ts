@@ -1,5 +1,5 @@
-import { GROUP, PLURAL, VERSION } from '../guitar.js';
-import { checkName, checkNamespace } from '../names.js';
+import { GROUP, PLURAL, VERSION } from '../guitar/guitar.js';
+import { checkName, checkNamespace } from './names.js';
 
 /**
  * The REST path of a Kubernetes resource: across all namespaces when `namespace` is undefined, one

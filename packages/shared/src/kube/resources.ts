@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { GROUP, type Guitar, PLURAL, VERSION } from '../guitar.js';
+import { GROUP, type Guitar, PLURAL, VERSION } from '../guitar/guitar.js';
 import type { KubeHttp, RequestAs } from './http.js';
 import { resourcePath } from './paths.js';
 

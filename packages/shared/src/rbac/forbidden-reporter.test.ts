@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { KubeApiError } from '../kube/errors.js';
 import type { AppAccess } from './explain-forbidden.js';
 import { ForbiddenReporter } from './forbidden-reporter.js';
-import { KubeApiError } from './kube/errors.js';
 import type { Identity } from './who-am-i.js';
 
 const ACCESS: AppAccess = {

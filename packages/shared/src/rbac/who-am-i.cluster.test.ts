@@ -1,7 +1,7 @@
 import { Cluster, freePort } from '@guitars/testenv';
 import { KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from './kube/config.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { serviceAccountOf, tokenSubject, whoAmI } from './who-am-i.js';
 
 const cluster = new Cluster(inject('testenv'));

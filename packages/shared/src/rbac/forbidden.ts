@@ -1,4 +1,4 @@
-import { apiMessage, apiStatus, KubeApiError, type KubeStatus } from './kube/errors.js';
+import { apiMessage, apiStatus, KubeApiError, type KubeStatus } from '../kube/errors.js';
 
 /** What the apiserver refused, read from its 403 answer. */
 export interface Refusal {

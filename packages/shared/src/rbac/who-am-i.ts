@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { connect, type Kube } from './kube/index.js';
+import { connect, type Kube } from '../kube/index.js';
 
 /** Who the apiserver takes this app for. */
 export interface Identity {

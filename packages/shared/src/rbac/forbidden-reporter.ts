@@ -1,6 +1,6 @@
+import type { Logger } from '../runtime/logger.js';
 import { type AppAccess, explainForbidden, type ForbiddenExplanation } from './explain-forbidden.js';
 import { parseForbidden } from './forbidden.js';
-import type { Logger } from './logger.js';
 import type { Identity } from './who-am-i.js';
 
 export interface ForbiddenReporterOptions {

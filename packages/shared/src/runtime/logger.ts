@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
-import { escapeInvisibleInJson } from './invisible-characters.js';
+import { escapeInvisibleInJson } from '../guitar/invisible-characters.js';
 
 export type { Logger } from 'pino';
 

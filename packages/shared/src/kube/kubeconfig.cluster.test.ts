@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, kubeconfigYaml } from '@guitars/testenv';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { contextNamespace, KubeConfigError, loadKubeConfig } from './config.js';
 import { connect } from './index.js';
+import { contextNamespace, KubeConfigError, loadKubeConfig } from './kubeconfig.js';
 
 const cluster = new Cluster(inject('testenv'));
 const homes: string[] = [];

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Cluster } from '@guitars/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CRD_MANIFEST_PATH, crdRevision, guitarCrd } from './crd.js';
+import { apiMessage, apiStatus, connect, ensureGuitarCrd } from '../kube/index.js';
 import { API_VERSION, CRD_NAME, GROUP, type Guitar, KIND, VERSION } from './guitar.js';
-import { apiMessage, apiStatus, connect, ensureGuitarCrd } from './kube/index.js';
+import { CRD_MANIFEST_PATH, crdRevision, guitarCrd } from './guitar-crd.js';
 
 const cluster = new Cluster(inject('testenv'));
 
@@ -28,7 +28,7 @@ describe('the Guitar CRD', () => {
   });
 
   it('is the same in k8s/ as the one the code installs, byte for byte', () => {
-    const shipped = readFileSync(new URL('../../../k8s/base/crd.yaml', import.meta.url), 'utf8');
+    const shipped = readFileSync(new URL('../../../../k8s/base/crd.yaml', import.meta.url), 'utf8');
     expect(shipped).toBe(readFileSync(CRD_MANIFEST_PATH, 'utf8'));
   });
 

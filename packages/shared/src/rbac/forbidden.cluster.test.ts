@@ -1,7 +1,7 @@
 import { Cluster } from '@guitars/testenv';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { connect, ensureGuitarCrd, type Kube, KubeApiError } from '../kube/index.js';
 import { parseForbidden } from './forbidden.js';
-import { connect, ensureGuitarCrd, type Kube, KubeApiError } from './kube/index.js';
 
 const cluster = new Cluster(inject('testenv'));
 

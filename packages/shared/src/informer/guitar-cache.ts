@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Informer, type InformerEvent } from './informer/informer.js';
+import { Informer, type InformerEvent } from './informer.js';
 
 /**
  * The read side of a cache of guitars, as both apps consume it: GuitarInformer is one; the tests'

@@ -5,7 +5,7 @@ import { load } from 'js-yaml';
 
 /** The CRD manifest this package installs; k8s/base/crd.yaml is a copy of it. */
 export const CRD_MANIFEST_PATH = fileURLToPath(
-  new URL('../crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
+  new URL('../../crd/guitars.kool.karmalabs.local.yaml', import.meta.url),
 );
 
 /**
