@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { BuildProgress } from './build-progress.js';
+import { runBuildScript } from './build-script.js';
 import { ETCD_VERSION, KUBERNETES_VERSION } from './versions.js';
 
 export interface Assets {
@@ -69,7 +66,7 @@ function resolve(folders: string[], env: NodeJS.ProcessEnv): Assets | undefined 
   return result as Assets;
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return existsSync(path);
@@ -79,27 +76,10 @@ function isExecutable(path: string): boolean {
 }
 
 function build(outDir: string, log: (line: string) => void): Promise<void> {
-  const script = fileURLToPath(new URL('../scripts/build-assets.sh', import.meta.url));
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [script, KUBERNETES_VERSION, ETCD_VERSION, outDir], {
-      stdio: ['ignore', 'inherit', 'pipe'],
-    });
-    const progress = new BuildProgress(log);
-    const minutely = setInterval(() => progress.tick(), 60_000).unref();
-    let tail: string[] = [];
-    createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-      tail = [...tail.slice(-29), line];
-      progress.line(line);
-    });
-    child.on('error', (err) => {
-      clearInterval(minutely);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearInterval(minutely);
-      if (code === 0) return resolvePromise();
-      const how = signal ? `was stopped by ${signal}` : `failed (exit ${code})`;
-      reject(new Error(`[testenv] building the control plane ${how}:\n${tail.join('\n')}`));
-    });
-  });
+  return runBuildScript(
+    'build-assets.sh',
+    [KUBERNETES_VERSION, ETCD_VERSION, outDir],
+    'the control plane',
+    log,
+  );
 }
