@@ -4,6 +4,7 @@ import { accessSync, constants, createWriteStream, rmSync } from 'node:fs';
 /** Every process and temp folder a control plane owns, so an abrupt exit still cleans up. */
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const firstOnExit: Array<() => void> = [];
 let hooked = false;
 
 function hookExit(): void {
@@ -11,9 +12,16 @@ function hookExit(): void {
   hooked = true;
   // 'exit' handlers must be synchronous: kill what is left and remove its folders.
   process.on('exit', () => {
+    for (const fn of firstOnExit) fn();
     for (const child of live) child.kill('SIGKILL');
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
+}
+
+/** Runs fn (synchronously) on exit before the processes are killed and the folders removed. */
+export function onExitFirst(fn: () => void): void {
+  hookExit();
+  firstOnExit.push(fn);
 }
 
 export function trackTempDir(dir: string): void {
@@ -52,14 +60,23 @@ const canSetPdeathsig = (() => {
   }
 })();
 
-/** Starts a binary with its output appended to logFile. */
-export function startProcess(name: string, command: string, args: string[], logFile: string): ManagedProcess {
+/** Starts a binary with its output appended to logFile; `env` adds to this process's environment. */
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+): ManagedProcess {
   hookExit();
   const log = createWriteStream(logFile, { flags: 'a' });
   const [file, argv] = canSetPdeathsig
     ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]]
     : [command, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
   live.add(child);
