@@ -395,6 +395,40 @@ describe.skipIf(missing !== undefined)('the Kubernetes overlay on a real node', 
     for (const m of memory) expect(m.peakMiB, m.pod).toBeLessThan(m.limitMiB);
   }, 1_200_000);
 
+  it('runs both apps as an arbitrary UID with group 0, as OpenShift assigns one', async () => {
+    // OpenShift's restricted SCC picks a UID from the project's range, with no passwd entry and
+    // no file of the image's own: both apps must start, pass their probes and write /tmp as it.
+    const uid = 1_000_770_000 + Math.floor(Math.random() * 10_000);
+    for (const name of [CONTROLLER, UI])
+      await kubectl([
+        'patch',
+        'deployment',
+        name,
+        '-n',
+        NAMESPACE,
+        '--type=json',
+        `-p=${JSON.stringify([{ op: 'replace', path: '/spec/template/spec/securityContext/runAsUser', value: uid }])}`,
+      ]);
+    for (const name of [CONTROLLER, UI])
+      await kubectl(['rollout', 'status', `deployment/${name}`, '-n', NAMESPACE, '--timeout=300s']);
+    const pods = [...readyPods(await podsOf(plane, CONTROLLER)), ...readyPods(await podsOf(plane, UI))];
+    expect(pods).toHaveLength(3);
+    for (const pod of pods) {
+      const { status } = processView(
+        node().containerPid(pod.status?.containerStatuses?.[0]?.containerID ?? ''),
+      );
+      expect({
+        pod: pod.metadata?.name,
+        uid: status.Uid?.split(/\s+/)[0],
+        gid: status.Gid?.split(/\s+/)[0],
+      }).toEqual({
+        pod: pod.metadata?.name,
+        uid: String(uid),
+        gid: '0',
+      });
+    }
+  });
+
   /** Each pod's restarts and last termination reason (OOMKilled would show here). */
   async function restarts(): Promise<Record<string, string>> {
     const pods = [...(await podsOf(plane, CONTROLLER)), ...(await podsOf(plane, UI))];
