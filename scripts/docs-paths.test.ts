@@ -16,8 +16,6 @@ const FILES = execFileSync('git', ['ls-files'], { cwd: REPO, encoding: 'utf8' })
 const NAMES = new Set(FILES.map((file) => basename(file)));
 /** Files of other projects the docs name: oauth-proxy's source, the Node.js image's entry point. */
 const ELSEWHERE = new Set(['options.go', 'docker-entrypoint.sh']);
-/** The benchmark's dated lab notebook: it names files as they were then, so it is not checked. */
-const LAB_NOTEBOOK = 'packages/bench/lab-notebook.md';
 
 function docs(): string[] {
   return [
