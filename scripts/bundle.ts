@@ -25,6 +25,19 @@ const crdManifest = fileURLToPath(
 
 // The plugins below trim what the bundle holds and evaluates before its first request.
 
+/**
+ * Every patch of a dependency's code, declared with `guard(site, patch)` where its path under
+ * node_modules is written and marked by `applied` when it matched: after the build, one left
+ * unmarked while its package is bundled (an upgrade moved a file or renamed an import) fails the
+ * build instead of silently doing nothing.
+ */
+const patches = new Map<string, { site: string; matched: boolean }>();
+function guard(site: string, ...names: string[]): string {
+  for (const name of names) patches.set(`${name} in ${site}`, { site, matched: false });
+  return site;
+}
+const applied = (site: string, name: string) => patches.set(`${name} in ${site}`, { site, matched: true });
+
 const builtins = new Set(builtinModules);
 
 /**
@@ -72,7 +85,7 @@ const builtinsByRequire: Plugin = {
  * apps use (our requests go through node:https, kube/http.ts; applyToHTTPSOptions builds a
  * node:https, hpagent or socks agent). Any use throws, saying so, instead of ~1 MB of bundle.
  */
-const CLIENT_NODE = '/node_modules/@kubernetes/client-node/';
+const CLIENT_NODE = guard('/node_modules/@kubernetes/client-node/', 'no side effects', 'no undici');
 const NO_UNDICI = `const missing = (name) => {
   throw new Error('undici.' + name + ' is not bundled: use kube/http.ts, not client-node API clients (scripts/bundle.ts)');
 };
@@ -89,7 +102,7 @@ const clientNodeTrimmed: Plugin = {
       const fromClientNode = args.importer.includes(CLIENT_NODE);
       if (!fromClientNode && args.path !== '@kubernetes/client-node') return undefined;
       if (fromClientNode && args.path === 'undici') {
-        matched.add('undici from client-node');
+        applied(CLIENT_NODE, 'no undici');
         return { path: 'undici', namespace: 'no-undici' };
       }
       const resolved = await b.resolve(args.path, {
@@ -99,7 +112,9 @@ const clientNodeTrimmed: Plugin = {
         pluginData: 'resolving',
       });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { ...resolved, sideEffects: !resolved.path.includes(CLIENT_NODE) };
+      const inClientNode = resolved.path.includes(CLIENT_NODE);
+      if (inClientNode) applied(CLIENT_NODE, 'no side effects');
+      return { ...resolved, sideEffects: !inClientNode };
     });
     b.onLoad({ filter: /.*/, namespace: 'no-undici' }, () => ({ contents: NO_UNDICI, loader: 'js' }));
   },
@@ -114,43 +129,39 @@ const clientNodeTrimmed: Plugin = {
  */
 const LAZY_MODULES: { importer: string; path: string; shim: (req: string) => string }[] = [
   {
-    importer: '/node_modules/@kubernetes/client-node/dist/config.js',
+    importer: guard('/node_modules/@kubernetes/client-node/dist/config.js', 'lazy socks-proxy-agent'),
     path: 'socks-proxy-agent',
     shim: (req) => `module.exports = { get SocksProxyAgent() { return ${req}.SocksProxyAgent; } };`,
   },
   {
-    importer: '/node_modules/@kubernetes/client-node/dist/config.js',
+    importer: guard('/node_modules/@kubernetes/client-node/dist/config.js', 'lazy socks'),
     path: 'socks',
     shim: (req) => `module.exports = { get SocksClient() { return ${req}.SocksClient; } };`,
   },
   {
-    importer: '/node_modules/prom-client/index.js',
+    importer: guard('/node_modules/prom-client/index.js', 'lazy ./lib/pushgateway'),
     path: './lib/pushgateway',
     shim: (req) => `module.exports = function Pushgateway(...args) { return new (${req})(...args); };`,
   },
   {
-    importer: '/node_modules/pino/lib/transport.js',
+    importer: guard('/node_modules/pino/lib/transport.js', 'lazy thread-stream'),
     path: 'thread-stream',
     shim: (req) => `module.exports = function ThreadStream(options) { return new (${req})(options); };`,
   },
   {
-    importer: '/node_modules/sonic-boom/index.js',
+    importer: guard('/node_modules/sonic-boom/index.js', 'lazy assert'),
     path: 'assert',
     shim: (req) => `module.exports = function assert(...args) { return ${req}(...args); };`,
   },
 ];
-/**
- * Which patches of a dependency's code matched during the build: one that matches nothing after
- * an upgrade (a file moved, an import renamed) fails the build instead of silently doing nothing.
- */
-const matched = new Set<string>();
 const lazyModules: Plugin = {
   name: 'lazy-modules',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       const lazy = LAZY_MODULES.findIndex((m) => m.path === args.path && args.importer.endsWith(m.importer));
       if (lazy < 0) return undefined;
-      matched.add(`lazy ${LAZY_MODULES[lazy]?.path} from ${LAZY_MODULES[lazy]?.importer}`);
+      const { importer, path } = LAZY_MODULES[lazy] as (typeof LAZY_MODULES)[number];
+      applied(importer, `lazy ${path}`);
       return { path: args.path, namespace: 'lazy', pluginData: { lazy, resolveDir: args.resolveDir } };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => {
@@ -167,12 +178,13 @@ const lazyModules: Plugin = {
  * only utf-* charsets, express.urlencoded utf-8 and iso-8859-1: 415). Should one be asked for, it
  * throws instead of decoding.
  */
+const ICONV_LITE = guard('/node_modules/iconv-lite/', 'no CJK tables');
 const noCjkTables: Plugin = {
   name: 'no-cjk-tables',
   setup(b) {
     b.onResolve({ filter: /^\.\/tables\/.*\.json$/ }, (args) => {
-      if (!args.importer.includes('/node_modules/iconv-lite/')) return undefined;
-      matched.add('iconv-lite tables');
+      if (!args.importer.includes(ICONV_LITE)) return undefined;
+      applied(ICONV_LITE, 'no CJK tables');
       return { path: args.path, namespace: 'no-cjk-tables' };
     });
     b.onLoad({ filter: /.*/, namespace: 'no-cjk-tables' }, (args) => ({
@@ -226,15 +238,12 @@ if (result.warnings.length > 0) {
   process.exit(1);
 }
 
-// Every patch must have matched where its dependency is bundled at all (iconv-lite: the UI only).
-const bundled = (dir: string) =>
-  Object.keys(result.metafile.inputs).some((input) => `/${input}`.includes(dir));
-const expected = [
-  ...LAZY_MODULES.map((m) => `lazy ${m.path} from ${m.importer}`),
-  'undici from client-node',
-  ...(bundled('/node_modules/iconv-lite/') ? ['iconv-lite tables'] : []),
-];
-const unmatched = expected.filter((patch) => !matched.has(patch));
+// Every patch must have matched where its package is bundled at all (iconv-lite: the UI only).
+const inputs = Object.keys(result.metafile.inputs).map((input) => `/${input}`);
+const packageOf = (site: string) => site.match(/^\/node_modules\/(@[^/]+\/)?[^/]+\//)?.[0] ?? site;
+const unmatched = [...patches]
+  .filter(([, { site, matched }]) => !matched && inputs.some((input) => input.includes(packageOf(site))))
+  .map(([name]) => name);
 if (unmatched.length > 0) {
   process.stderr.write(
     `bundle: patches that matched nothing (a dependency changed? update or remove them in scripts/bundle.ts): ${unmatched.join('; ')}\n`,
@@ -271,7 +280,6 @@ chmodSync('dist/index.js', 0o755);
 rmSync('dist/index.js.map', { force: true });
 
 const output = result.metafile.outputs[`dist/${BUNDLE_FILE}`];
-const inputs = Object.keys(result.metafile.inputs).length;
 process.stdout.write(
-  `bundle: ${process.cwd()}/dist/${BUNDLE_FILE}, ${inputs} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(2)} MB\n`,
+  `bundle: ${process.cwd()}/dist/${BUNDLE_FILE}, ${inputs.length} modules, ${((output?.bytes ?? 0) / 1e6).toFixed(2)} MB\n`,
 );

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureGuitarCrd } from '@guitars/shared';
 import { type ControlPlane, ETCD_VERSION, KUBERNETES_VERSION, startControlPlane } from '@guitars/testenv';
@@ -14,14 +14,20 @@ import {
   controllerBurst,
   idleLatency,
 } from './scenarios/controller.js';
-import { idleStart, onFreshPlane, type Side, versusReference } from './scenarios/reference.js';
+import {
+  type Contenders,
+  idleStart,
+  onFreshPlane,
+  type Side,
+  versusReference,
+} from './scenarios/reference.js';
 import { uiLoad } from './scenarios/ui.js';
 import { median, round } from './stats.js';
 
 const SCENARIOS = ['controller', 'reference', 'idle', 'ui'] as const;
 
 const USAGE = `Usage: npm run bench [-- --runs N] [-- --pairs N] [-- --sizes 1000,10000] [-- --quick]
-                 [-- --only controller,reference,idle,ui]
+                 [-- --only controller,reference,idle,ui] [-- --baseline <checkout>]
 
 Runs every scenario against a control plane it starts itself, prints a table, writes the results
 as JSON (bench/results/) and the report with its chart (docs/performance.md, docs/performance.svg).
@@ -32,6 +38,8 @@ guitars alone takes minutes; the UI's LIST-per-request baseline is skipped above
 --quick: one run at 1,000 guitars, to check the harness (its numbers are not quoted).
 --only: run only these scenarios (docs/performance.md is then left alone); "reference" is the
 controller beside a client-go reference controller (packages/bench/reference), in pairs too.
+--baseline: another checkout, built (npm ci, npm run build), whose controller runs in the
+"reference" scenario beside this one and the reference, in triples: a before/after comparison.
 BENCH_CPU_PROF=<dir> in the environment: each app started writes a V8 CPU profile (.cpuprofile) there.`;
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -118,6 +126,7 @@ async function main(): Promise<number> {
       sizes: { type: 'string', default: '1000,10000' },
       quick: { type: 'boolean', default: false },
       only: { type: 'string', default: SCENARIOS.join(',') },
+      baseline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -136,12 +145,16 @@ async function main(): Promise<number> {
   const want = (name: (typeof SCENARIOS)[number]) => only.includes(name);
   const partial = only.length < SCENARIOS.length;
   const referenceBinary = want('reference') ? await buildReference(log) : '';
+  const baseline = values.baseline
+    ? pathToFileURL(join(resolve(values.baseline), 'packages/controller/dist/index.js'))
+    : undefined;
+  if (baseline && !existsSync(baseline)) throw new Error(`--baseline: ${baseline.pathname} is not built`);
+  const contenders: Contenders = { binary: referenceBinary, ...(baseline ? { baseline } : {}) };
 
   const targets: Target[] = [];
   const results: Record<string, unknown> = {};
   // First, and with no other control plane running beside it: each run starts a plane of its own.
-  if (want('reference'))
-    await referenceScenario(sizes, runs, pairsFor, referenceBinary, log, targets, results);
+  if (want('reference')) await referenceScenario(sizes, runs, pairsFor, contenders, log, targets, results);
   if (only.some((name) => name !== 'reference')) {
     const plane = await startControlPlane({ log });
     try {
@@ -246,7 +259,8 @@ async function main(): Promise<number> {
     met: t.met === null ? '-' : t.met ? 'yes' : 'NO',
   }));
   console.table(table);
-  if (!values.quick && !partial) writeDocs(report, table);
+  // A run beside another checkout (--baseline) measures a change, not this build: no docs.
+  if (!values.quick && !partial && !baseline) writeDocs(report, table);
   return 0;
 }
 
@@ -259,17 +273,23 @@ async function referenceScenario(
   sizes: readonly number[],
   runs: number,
   pairsFor: (n: number) => number,
-  binary: string,
+  contenders: Contenders,
   log: (line: string) => void,
   targets: Target[],
   results: Record<string, unknown>,
 ) {
   // Start-up cost alone: a fresh cluster with no guitars, the median of `runs` starts of each side
   // (one start, read from /proc in 10 ms ticks, moved 0.21-0.24 s between runs of one build).
-  log(`idle start-up, controller and client-go reference, ${runs} run(s) each`);
+  log(
+    `idle start-up, controller${contenders.baseline ? ', baseline' : ''} and client-go reference, ${runs} run(s) each`,
+  );
   const idleOn = (side: Side) =>
-    medianOf(runs, () => onFreshPlane(log, (plane) => idleStart(plane, side, binary)));
-  const idle = { controller: await idleOn('controller'), reference: await idleOn('reference') };
+    medianOf(runs, () => onFreshPlane(log, (plane) => idleStart(plane, side, contenders)));
+  const idle = {
+    controller: await idleOn('controller'),
+    ...(contenders.baseline ? { baseline: await idleOn('baseline') } : {}),
+    reference: await idleOn('reference'),
+  };
   results['reference@idle'] = idle;
   targets.push({
     scenario: `7. controller idle start-up (reference: ${round(idle.reference.cpuSeconds)} s)`,
@@ -282,12 +302,23 @@ async function referenceScenario(
   for (const n of sizes) {
     const pairs = pairsFor(n);
     log(`controller and client-go reference from start, ${n} guitars, ${pairs} pair(s)`);
-    const runs = await versusReference(log, n, pairs, binary);
+    const runs = await versusReference(log, n, pairs, contenders);
     const controller = medianFields(runs.controller);
     const reference = medianFields(runs.reference);
-    results[`reference@${n}`] = { controller, reference, ratio: runs.ratio, pairRatios: runs.pairRatios };
+    const baseline = runs.baseline && {
+      ...medianFields(runs.baseline),
+      ratio: runs.baselineRatio,
+      pairRatios: runs.baselinePairRatios,
+    };
+    results[`reference@${n}`] = {
+      controller,
+      reference,
+      ratio: runs.ratio,
+      pairRatios: runs.pairRatios,
+      ...(baseline ? { baseline } : {}),
+    };
     console.table(
-      Object.entries({ controller, reference }).map(([side, r]) => ({
+      Object.entries({ controller, ...(baseline ? { baseline } : {}), reference }).map(([side, r]) => ({
         [`${n} guitars`]: side,
         'reviews/s': round(r.reviewsPerSecond),
         'CPU ms/review': round(r.cpuMsPerReview),
@@ -305,6 +336,15 @@ async function referenceScenario(
       unit: '',
       met: runs.ratio >= 1,
     });
+    if (baseline)
+      targets.push({
+        scenario: `7. baseline (--baseline) vs client-go reference, ${n} guitars`,
+        metric: 'reviews/s from start, median of pair ratios',
+        target: '-',
+        value: baseline.ratio as number,
+        unit: '',
+        met: null,
+      });
     targets.push({
       scenario: `7. controller CPU per review, ${n} guitars`,
       metric: 'CPU ms per review',

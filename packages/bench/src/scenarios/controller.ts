@@ -12,11 +12,12 @@ export const NAMESPACES_PER_RUN = 4;
 
 /**
  * The controller as its Deployment runs it: its ServiceAccount with the RBAC of k8s/base, leader
- * election on (the lease in its namespace), the CRD installed beforehand, logging at info.
+ * election on (the lease in its namespace), the CRD installed beforehand, logging at info. `entry`:
+ * another build's dist/index.js (bench --baseline), run as its own Dockerfile says.
  */
-export async function startController(plane: ControlPlane): Promise<AppProcess> {
+export async function startController(plane: ControlPlane, entry?: URL): Promise<AppProcess> {
   return startApp(
-    '@guitars/controller',
+    entry ?? '@guitars/controller',
     {
       KUBECONFIG: (await appIdentity(plane, 'controller')).path,
       CONTROLLER_LEADER_ELECT: 'true',

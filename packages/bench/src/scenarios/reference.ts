@@ -7,7 +7,8 @@ import { startReference } from '../reference.js';
 import { extent, median, round } from '../stats.js';
 import { freshNamespaces, startController } from './controller.js';
 
-export type Side = 'controller' | 'reference';
+/** baseline: the controller of another checkout (bench --baseline), for a before/after run. */
+export type Side = 'controller' | 'baseline' | 'reference';
 
 interface Started {
   pid: number;
@@ -16,8 +17,16 @@ interface Started {
   stop(): Promise<void>;
 }
 
-const start = (plane: ControlPlane, side: Side, binary: string): Promise<Started> =>
-  side === 'controller' ? startController(plane) : startReference(plane, binary);
+/** What starts each side: the client-go reference's binary, the baseline's entry if any. */
+export interface Contenders {
+  binary: string;
+  baseline?: URL;
+}
+
+const start = (plane: ControlPlane, side: Side, { binary, baseline }: Contenders): Promise<Started> =>
+  side === 'reference'
+    ? startReference(plane, binary)
+    : startController(plane, side === 'baseline' ? baseline : undefined);
 
 /** The apiserver's CPU seconds so far (testenv lists etcd's pid, then the apiserver's). */
 const apiserverCpu = (plane: ControlPlane) => cpuSeconds(plane.pids()[1] as number);
@@ -43,7 +52,7 @@ export async function backlogFromStart(
   plane: ControlPlane,
   n: number,
   side: Side,
-  binary: string,
+  contenders: Contenders,
 ): Promise<FromStartResult> {
   const namespaces = await freshNamespaces(plane, `ref-${side}`);
   const refs = guitarRefs(`ref-${side}`, n, namespaces);
@@ -52,7 +61,7 @@ export async function backlogFromStart(
   const watcher = new ReviewWatcher(kc);
   await watcher.start();
   const apiserverBefore = apiserverCpu(plane);
-  const proc = await start(plane, side, binary);
+  const proc = await start(plane, side, contenders);
   let stopped = false;
   try {
     const keys = refs.map((r) => `${r.namespace}/${r.name}`);
@@ -90,8 +99,12 @@ export interface IdleStartResult {
 }
 
 /** One side started against a cluster with no guitars, read the moment it says it is ready. */
-export async function idleStart(plane: ControlPlane, side: Side, binary: string): Promise<IdleStartResult> {
-  const proc = await start(plane, side, binary);
+export async function idleStart(
+  plane: ControlPlane,
+  side: Side,
+  contenders: Contenders,
+): Promise<IdleStartResult> {
+  const proc = await start(plane, side, contenders);
   try {
     return {
       cpuSeconds: cpuSeconds(proc.pid),
@@ -132,23 +145,44 @@ export async function onFreshPlane<T>(
 }
 
 /**
- * Controller and reference in pairs on the same backlog, first one then the other in turn, each
- * run on a fresh control plane; the ratio reported is the median of the pairs' ratios.
+ * Controller and reference (and the baseline, if any) in pairs (or triples) on the same backlog,
+ * the order rotated each time, each run on a fresh control plane; the ratio reported is the
+ * median of the pairs' ratios, the baseline's likewise.
  */
-export async function versusReference(log: (line: string) => void, n: number, pairs: number, binary: string) {
-  const controller: FromStartResult[] = [];
-  const reference: FromStartResult[] = [];
-  const pairRatios: number[] = [];
+export async function versusReference(
+  log: (line: string) => void,
+  n: number,
+  pairs: number,
+  contenders: Contenders,
+) {
+  const sides: Side[] = contenders.baseline
+    ? ['controller', 'baseline', 'reference']
+    : ['controller', 'reference'];
+  const runs: Record<Side, FromStartResult[]> = { controller: [], baseline: [], reference: [] };
+  const pairRatios: Record<Side, number[]> = { controller: [], baseline: [], reference: [] };
   for (let i = 0; i < pairs; i++) {
-    const order: Side[] = i % 2 === 0 ? ['controller', 'reference'] : ['reference', 'controller'];
+    const order = [...sides.slice(i % sides.length), ...sides.slice(0, i % sides.length)];
     const got: Partial<Record<Side, FromStartResult>> = {};
     for (const side of order)
-      got[side] = await onFreshPlane(log, (plane) => backlogFromStart(plane, n, side, binary));
-    const c = got.controller as FromStartResult;
+      got[side] = await onFreshPlane(log, (plane) => backlogFromStart(plane, n, side, contenders));
     const r = got.reference as FromStartResult;
-    controller.push(c);
-    reference.push(r);
-    pairRatios.push(round(c.reviewsPerSecond / r.reviewsPerSecond));
+    for (const side of sides) {
+      const result = got[side] as FromStartResult;
+      runs[side].push(result);
+      pairRatios[side].push(round(result.reviewsPerSecond / r.reviewsPerSecond));
+    }
   }
-  return { controller, reference, ratio: median(pairRatios), pairRatios };
+  return {
+    controller: runs.controller,
+    reference: runs.reference,
+    ratio: median(pairRatios.controller),
+    pairRatios: pairRatios.controller,
+    ...(contenders.baseline
+      ? {
+          baseline: runs.baseline,
+          baselineRatio: median(pairRatios.baseline),
+          baselinePairRatios: pairRatios.baseline,
+        }
+      : {}),
+  };
 }
