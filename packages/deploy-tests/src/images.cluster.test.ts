@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster, freePort, waitFor } from '@guitars/testenv';
+import { Cluster, freePort, imageRuntime, waitFor } from '@guitars/testenv';
 import {
   CoordinationV1Api,
   CustomObjectsApi,
@@ -16,7 +16,7 @@ import { detectEngine, type Engine } from '../../../scripts/images/engine.ts';
 import { Containers } from './containers.js';
 import { applyAppPrerequisites, deployment, find, kustomize } from './kube.js';
 import { LoopbackRegistry, REGISTRY_BINARY, registryAvailable } from './registry.js';
-import { APP_NAMES, APPS, type App, NAMESPACE } from './repo.js';
+import { APP_NAMES, APPS, type App, NAMESPACE, repoPath } from './repo.js';
 import { type PulledBack, pullBack } from './round-trip.js';
 
 /**
@@ -327,7 +327,7 @@ describe.skipIf(!engine)('the controller image, run as its Deployment runs it', 
         'the controller is ready',
         async () => (await get(`${probes}/readyz`)).status === 200,
       );
-      await expectRestricted(name);
+      await expectRestricted(name, 'controller');
 
       const shop = await cluster.createNamespace('image');
       const guitars = cluster.adminConfig().makeApiClient(CustomObjectsApi);
@@ -376,7 +376,7 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
         'the UI is ready',
         async () => (await get(`${base}/readyz`)).status === 200,
       );
-      await expectRestricted(name);
+      await expectRestricted(name, 'ui');
 
       const shop = await cluster.createNamespace('image');
       // The overlay runs the UI behind its sign-in proxy (UI_AUTH=proxy), which it believes on
@@ -458,10 +458,14 @@ describe.skipIf(!engine)('the UI image, run as its Deployment runs it', () => {
   }, 300_000);
 });
 
-/** The container's process is node itself (PID 1), as the UID with group 0, with no privilege left. */
-async function expectRestricted(name: string) {
+/**
+ * The container's process is node itself (PID 1), with the flags its Dockerfile's CMD gives, as
+ * the UID with group 0, with no privilege left.
+ */
+async function expectRestricted(name: string, app: App) {
   const { cmdline, status } = await containers.process(name);
-  expect(cmdline).toEqual(['node', 'dist/index.js']);
+  const { nodeArgs } = imageRuntime(repoPath('packages', app, 'Dockerfile'));
+  expect(cmdline).toEqual(['node', ...nodeArgs, 'dist/index.js']);
   expect(status.Uid?.split(/\s+/)).toEqual(Array(4).fill(String(UID)));
   expect(status.Gid?.split(/\s+/)).toEqual(Array(4).fill('0'));
   for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'])
