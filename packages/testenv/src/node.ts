@@ -138,6 +138,16 @@ export class Node {
         120_000,
         () => processes.some((p) => p.hasExited()),
       );
+      // Pods are admitted only once their namespace has its `default` ServiceAccount, which the
+      // controller-manager makes a moment after it starts: until then `kubectl run` is refused.
+      await waitFor(
+        'the default ServiceAccount of namespace default',
+        async () =>
+          (await ctx.kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).trim() ===
+          'serviceaccount/default',
+        60_000,
+        () => processes.some((p) => p.hasExited()),
+      );
       return node;
     } catch (err) {
       await Promise.all(processes.map((p) => p.stop(5_000)));
