@@ -43,3 +43,27 @@ export const withControlPlane = defineConfig({
     }),
   },
 });
+
+const ON_A_NODE = 'src/on-a-node/**/*.cluster.test.ts';
+
+/**
+ * The same, and `node`: the tests on a real node (src/on-a-node), which each start a control plane
+ * with a node of their own, so they neither need nor share the cluster project's. `vitest run
+ * --project node` (npm run test:node) runs them alone; npm test skips them unless TESTENV_NODE=1.
+ */
+export const withControlPlaneAndNode = defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      ...testProjects('src', {
+        globalSetup: [fileURLToPath(import.meta.resolve('@guitars/testenv/vitest-setup'))],
+      }).map((project) =>
+        project.test?.name === 'cluster'
+          ? { ...project, test: { ...project.test, exclude: [...configDefaults.exclude, ON_A_NODE] } }
+          : project,
+      ),
+      { extends: true, test: { name: 'node', include: [ON_A_NODE], testTimeout: 600_000 } },
+    ],
+  },
+});

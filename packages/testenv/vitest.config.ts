@@ -1,24 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import { configDefaults, defineConfig } from 'vitest/config';
-import { testProjects } from '../../vitest.shared.ts';
+import { withControlPlaneAndNode } from '../../vitest.shared.ts';
 
-// The shared unit and cluster projects, and `node`: the node's own tests (src/on-a-node), which
-// start control planes with a node of their own. `vitest run --project node` runs them alone.
-const ON_A_NODE = 'src/on-a-node/**/*.cluster.test.ts';
-const [unit, cluster] = testProjects('src', {
-  globalSetup: [fileURLToPath(import.meta.resolve('@guitars/testenv/vitest-setup'))],
-});
-
-export default defineConfig({
-  test: {
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    projects: [
-      ...(unit ? [unit] : []),
-      ...(cluster
-        ? [{ ...cluster, test: { ...cluster.test, exclude: [...configDefaults.exclude, ON_A_NODE] } }]
-        : []),
-      { extends: true, test: { name: 'node', include: [ON_A_NODE], testTimeout: 600_000 } },
-    ],
-  },
-});
+export default withControlPlaneAndNode;
